@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what Warden needs to build and test on Debian 12, and nothing when it is all there.
+# Idempotent: checks each package first and calls apt-get only for the missing ones.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config ccache mold
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev ca-certificates openssl libyaml-cpp-dev libexpected-dev libre2-dev
+  libspdlog-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  curl
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(nodejs)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# A machine Node.js (e.g. from NodeSource or nvm) counts as installed.
+if command -v node >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}")
+fi
+read -r -a missing <<<"${missing[*]}"
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [[ "${1:-}" == "--test" ]] && ! command -v npm >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]:-}" apt-get install -y -qq npm
+fi

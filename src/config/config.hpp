@@ -1,0 +1,60 @@
+#pragma once
+// Warden's configuration: every key has a default, so `warden serve` runs with
+// no file. README.md documents every key; config_loader.cpp reads them.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace warden::config {
+
+struct ProviderConfig {
+  std::string name;
+  std::string dialect = "anthropic";
+  std::string base_url;
+  std::string api_key;  // the server's key, used in proxy_key/both modes
+  std::string ca_file;  // extra CA bundle (PEM) trusted for this provider, besides the system's
+  double connect_timeout_seconds = 10;
+  double read_timeout_seconds = 600;  // per read; non-streaming calls can take minutes
+  std::size_t pool_max_idle = 64;     // idle keep-alive connections kept per I/O thread
+  double pool_idle_timeout_seconds = 30;
+};
+
+enum class AuthMode { kPassthrough, kProxyKey, kBoth };
+
+struct AuthConfig {
+  AuthMode mode = AuthMode::kPassthrough;
+  std::string proxy_key;
+  std::string proxy_key_header = "x-warden-key";
+  std::string admin_key;
+  bool admin_localhost_exempt = true;
+};
+
+struct LimitsConfig {
+  std::size_t max_body_bytes = 10 * 1024 * 1024;
+  std::size_t max_header_bytes = 64 * 1024;
+  double header_timeout_seconds = 30;  // whole request head must arrive within this
+  double body_timeout_seconds = 120;
+  std::size_t max_upstream_body_bytes = 64 * 1024 * 1024;
+};
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8000;
+  int threads = 0;  // I/O threads; 0 = one per core
+  std::string data_dir = "~/.local/share/warden";
+  double shutdown_grace_seconds = 30;
+  std::string log_level = "info";
+  std::size_t stream_channel_capacity = 64;  // events buffered between pipeline stages
+  AuthConfig auth;
+  LimitsConfig limits;
+  std::vector<ProviderConfig> providers;
+  std::string policy_type = "noop";
+
+  // The provider serving Anthropic Messages requests (the one named "anthropic",
+  // else the first of that dialect), or nullptr.
+  const ProviderConfig* anthropic_provider() const;
+};
+
+}  // namespace warden::config

@@ -1,0 +1,15 @@
+#pragma once
+// The bounded channel between two pipeline stages. The end of a stream is an
+// event sent with error `asio::error::eof`; `close()` is only for aborting.
+
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "core/stream_event.hpp"
+
+namespace warden::pipeline {
+
+using EventChannel =
+    boost::asio::experimental::channel<void(boost::system::error_code, core::StreamEvent)>;
+
+}  // namespace warden::pipeline

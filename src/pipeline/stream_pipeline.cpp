@@ -1,0 +1,157 @@
+#include "pipeline/stream_pipeline.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "api/anthropic/client_formatter.hpp"
+#include "api/anthropic/event_codec.hpp"
+#include "observability/log.hpp"
+#include "pipeline/event_channel.hpp"
+#include "pipeline/policy_executor.hpp"
+#include "upstream/sse_parser.hpp"
+
+namespace warden::pipeline {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using observability::LogLevel;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// What the three stages share. Any stage that cannot go on calls abort(), which
+// unblocks the others: channel operations fail and the upstream read returns.
+struct StreamState {
+  upstream::UpstreamCall& call;
+  EventChannel ingress;
+  EventChannel egress;
+  StreamOutcome outcome;
+
+  void abort() {
+    ingress.close();
+    egress.close();
+    call.cancel();
+  }
+};
+
+asio::awaitable<bool> send_event(EventChannel& out, core::StreamEvent& event) {
+  const boost::system::error_code ok;
+  auto [ec] = co_await out.async_send(ok, std::move(event), kNoThrow);
+  co_return !ec;
+}
+
+asio::awaitable<void> send_end(EventChannel& out) {
+  const boost::system::error_code end = asio::error::eof;
+  core::StreamEvent marker{core::Ping{}, {}, false};
+  co_await out.async_send(end, std::move(marker), kNoThrow);
+}
+
+// Sends a terminal error event; the formatter stops after it.
+asio::awaitable<void> send_error(EventChannel& out, std::string type, std::string message) {
+  core::StreamEvent event{core::StreamError{std::move(type), std::move(message)}, {}, true};
+  co_await send_event(out, event);
+}
+
+// Stage 1: upstream body → SSE events → core::StreamEvent.
+asio::awaitable<void> read_upstream(StreamState& state) {
+  upstream::SseParser parser;
+  std::vector<upstream::SseEvent> events;
+  while (true) {
+    auto piece = co_await state.call.read_some();
+    if (!piece) {
+      if (state.outcome.client_gone) co_return;
+      state.outcome.error = piece.error().message;
+      co_await send_error(state.ingress, "api_error", piece.error().message);
+      break;
+    }
+    events.clear();
+    if (piece->empty()) {
+      if (const std::size_t tail = parser.finish(events); tail > 0) {
+        observability::log(LogLevel::kWarn, "upstream stream ended inside an event",
+                           {{"discarded_bytes", tail}});
+      }
+    } else if (!parser.feed(*piece, events)) {
+      state.outcome.error = "Upstream sent an SSE event over the size limit";
+      co_await send_error(state.ingress, "api_error", state.outcome.error);
+      state.call.cancel();
+      break;
+    }
+    for (auto& sse : events) {
+      auto event = api::anthropic::decode_event(sse.event, sse.data, std::move(sse.raw));
+      if (!event) {
+        state.outcome.error = event.error().message;
+        co_await send_error(state.ingress, "api_error", event.error().message);
+        state.call.cancel();
+        co_await send_end(state.ingress);
+        co_return;
+      }
+      if (!co_await send_event(state.ingress, *event)) co_return;
+    }
+    if (piece->empty()) break;
+  }
+  co_await send_end(state.ingress);
+}
+
+// Stage 2: the policies.
+asio::awaitable<void> execute_policies(StreamState& state, policy::Policy& policy,
+                                       policy::PolicyContext& context) {
+  PolicyExecutor executor(policy, context);
+  co_await executor.run(state.ingress, state.egress);
+}
+
+// Stage 3: format and write. Events already waiting in the channel go out in
+// the same write, so a burst costs one syscall.
+asio::awaitable<void> write_client(StreamState& state, ClientStream& client) {
+  api::anthropic::ClientFormatter formatter;
+  std::string out;
+  bool end = false;
+  while (!end) {
+    auto [ec, event] = co_await state.egress.async_receive(kNoThrow);
+    if (ec && ec != asio::error::eof) co_return;  // aborted
+    out.clear();
+    end = ec == asio::error::eof;
+    if (!end) formatter.format(event, out);
+    while (!end && state.egress.try_receive([&](boost::system::error_code more_ec,
+                                                core::StreamEvent more) {
+      if (more_ec) {
+        end = true;
+      } else {
+        formatter.format(more, out);
+      }
+    })) {
+    }
+    if (end) formatter.finish(state.outcome.error, out);
+    if (!out.empty() && !co_await client.write(out)) {
+      state.outcome.client_gone = true;
+      state.abort();
+      co_return;
+    }
+  }
+  state.outcome.completed = formatter.completed();
+}
+
+asio::awaitable<void> watch_client(StreamState& state, ClientStream& client) {
+  if (co_await client.wait_disconnect()) {
+    state.outcome.client_gone = true;
+    state.abort();
+  }
+}
+
+}  // namespace
+
+asio::awaitable<StreamOutcome> run_stream(upstream::UpstreamCall& call, policy::Policy& policy,
+                                          policy::PolicyContext& context, ClientStream& client,
+                                          std::size_t channel_capacity) {
+  auto executor = co_await asio::this_coro::executor;
+  StreamState state{call, EventChannel(executor, channel_capacity),
+                    EventChannel(executor, channel_capacity), {}};
+  co_await ((read_upstream(state) && execute_policies(state, policy, context) &&
+             write_client(state, client)) ||
+            watch_client(state, client));
+  co_return state.outcome;
+}
+
+}  // namespace warden::pipeline

@@ -1,0 +1,42 @@
+#pragma once
+// A streamed response through the pipeline stages of DESIGN.md:
+//
+//   upstream bytes → SSE parser → Anthropic event decode ─ingress channel─▶
+//   PolicyExecutor ─egress channel─▶ ClientFormatter → client
+//
+// Each stage is a coroutine on the connection's executor; the channels are
+// bounded, so a slow client slows the upstream read instead of growing memory.
+// A client that goes away cancels the upstream request.
+
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "policy/policy.hpp"
+#include "upstream/upstream_client.hpp"
+
+namespace warden::pipeline {
+
+// The client side of a stream, implemented by server/. Headers are already sent.
+class ClientStream {
+ public:
+  virtual ~ClientStream() = default;
+  // Writes bytes to the client; false when the client is gone.
+  virtual boost::asio::awaitable<bool> write(std::string_view bytes) = 0;
+  // Completes with true when the client disconnects; false when cancelled.
+  virtual boost::asio::awaitable<bool> wait_disconnect() = 0;
+};
+
+struct StreamOutcome {
+  bool completed = false;    // the client got message_stop
+  bool client_gone = false;  // the client went away first
+  std::string error;         // why the stream ended early, if it did
+};
+
+boost::asio::awaitable<StreamOutcome> run_stream(upstream::UpstreamCall& call,
+                                                 policy::Policy& policy,
+                                                 policy::PolicyContext& context,
+                                                 ClientStream& client,
+                                                 std::size_t channel_capacity);
+
+}  // namespace warden::pipeline

@@ -1,0 +1,66 @@
+#include "server/client_writer.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace warden::server {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+}
+
+asio::awaitable<bool> ClientWriter::write_response(http::response<http::string_body>& response) {
+  response.prepare_payload();
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await http::async_write(stream_, response, kNoThrow);
+  co_return !ec;
+}
+
+asio::awaitable<bool> ClientWriter::start_stream(http::response<http::empty_body>& head) {
+  head.chunked(true);
+  http::response_serializer<http::empty_body> serializer(head);
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await http::async_write_header(stream_, serializer, kNoThrow);
+  co_return !ec;
+}
+
+asio::awaitable<bool> ClientWriter::write(std::string_view bytes) {
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(
+      stream_, http::make_chunk(asio::const_buffer(bytes.data(), bytes.size())), kNoThrow);
+  co_return !ec;
+}
+
+asio::awaitable<bool> ClientWriter::finish_stream() {
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kNoThrow);
+  co_return !ec;
+}
+
+asio::awaitable<bool> ClientWriter::wait_disconnect() {
+  auto& socket = stream_.socket();
+  while (true) {
+    auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, kNoThrow);
+    if (ec == asio::error::operation_aborted) co_return false;
+    if (ec) co_return true;
+    char probe;
+    const ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+    if (n <= 0) co_return true;  // orderly close or reset
+    // The client sent its next request early: it is still there. Wait to be cancelled.
+    asio::steady_timer forever(socket.get_executor(), asio::steady_timer::time_point::max());
+    co_await forever.async_wait(kNoThrow);
+    co_return false;
+  }
+}
+
+}  // namespace warden::server

@@ -1,0 +1,40 @@
+#pragma once
+// Writes responses to one client connection: whole ones, or a chunked stream
+// (header once, then one chunk per write, then the last chunk). Also watches
+// for the client going away while a stream is in flight.
+
+#include <chrono>
+#include <string_view>
+
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "pipeline/stream_pipeline.hpp"
+
+namespace warden::server {
+
+namespace http = boost::beast::http;
+
+class ClientWriter final : public pipeline::ClientStream {
+ public:
+  // A write that cannot proceed for `write_timeout` (client not reading) fails.
+  ClientWriter(boost::beast::tcp_stream& stream, std::chrono::milliseconds write_timeout)
+      : stream_(stream), write_timeout_(write_timeout) {}
+
+  boost::asio::awaitable<bool> write_response(http::response<http::string_body>& response);
+  // Sends the status and headers of a chunked response.
+  boost::asio::awaitable<bool> start_stream(http::response<http::empty_body>& head);
+  boost::asio::awaitable<bool> finish_stream();
+
+  // pipeline::ClientStream
+  boost::asio::awaitable<bool> write(std::string_view bytes) override;
+  boost::asio::awaitable<bool> wait_disconnect() override;
+
+ private:
+  boost::beast::tcp_stream& stream_;
+  std::chrono::milliseconds write_timeout_;
+};
+
+}  // namespace warden::server

@@ -1,0 +1,178 @@
+#include "server/messages_handler.hpp"
+
+#include <chrono>
+#include <exception>
+#include <optional>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/anthropic/errors.hpp"
+#include "core/ids.hpp"
+#include "observability/log.hpp"
+#include "server/auth.hpp"
+#include "upstream/forward_headers.hpp"
+
+namespace warden::server {
+
+namespace asio = boost::asio;
+using core::ErrorKind;
+using observability::LogLevel;
+
+namespace {
+
+struct Timer {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double ms() const {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  }
+};
+
+http::request<http::string_body> build_upstream_request(
+    const http::request<http::string_body>& client_request, const core::Request& request,
+    const upstream::Provider& provider, const HeaderList& credentials,
+    std::string_view gateway_key_header) {
+  http::request<http::string_body> out;
+  out.method(http::verb::post);
+  out.version(11);
+  out.target(provider.url.base_path + std::string(client_request.target()));
+  upstream::copy_request_headers(client_request.base(), out.base(), gateway_key_header);
+  out.set(http::field::host, provider.url.host_header());
+  if (out.find(http::field::content_type) == out.end()) {
+    out.set(http::field::content_type, "application/json");
+  }
+  for (const auto& [name, value] : credentials) out.set(name, value);
+  out.body() = request.body_modified ? boost::json::serialize(request.body) : request.original_body;
+  return out;
+}
+
+core::Error policy_failure(const policy::Policy& policy, const std::exception& e) {
+  observability::log(LogLevel::kError, "policy failed",
+                     {{"policy", policy.name()}, {"error", e.what()}});
+  return {ErrorKind::kInternal,
+          "Warden policy '" + std::string(policy.name()) + "' failed: " + e.what()};
+}
+
+void log_request(const core::Request& request, const http::request<http::string_body>& client,
+                 unsigned status, const Timer& timer, std::string_view upstream_request_id,
+                 std::string_view note) {
+  if (!observability::log_enabled(LogLevel::kInfo)) return;
+  boost::json::object fields{{"method", client.method_string()},
+                             {"path", client.target()},
+                             {"model", request.model},
+                             {"stream", request.stream},
+                             {"status", status},
+                             {"duration_ms", timer.ms()},
+                             {"request_id", upstream_request_id}};
+  if (!note.empty()) fields["note"] = note;
+  observability::log(LogLevel::kInfo, "request", fields);
+}
+
+}  // namespace
+
+asio::awaitable<bool> reply_error(ClientWriter& client, unsigned version, bool keep_alive,
+                                  const core::Error& error) {
+  const std::string request_id = core::random_id("req_");
+  auto reply = api::anthropic::error_reply(error, request_id);
+  http::response<http::string_body> response{static_cast<http::status>(reply.status), version};
+  response.set(http::field::content_type, "application/json");
+  response.set("request-id", request_id);
+  response.keep_alive(keep_alive);
+  response.body() = std::move(reply.body);
+  const bool written = co_await client.write_response(response);
+  co_return written && keep_alive;
+}
+
+asio::awaitable<bool> handle_messages(ClientWriter& client,
+                                      http::request<http::string_body>& client_request,
+                                      const Services& services,
+                                      api::anthropic::Endpoint endpoint) {
+  const Timer timer;
+  const unsigned version = client_request.version();
+  const bool keep_alive = client_request.keep_alive() && !services.draining.load();
+  const upstream::Provider& provider = *services.anthropic;
+
+  auto credentials =
+      upstream_credentials(client_request.base(), services.config.auth, provider.config);
+  if (!credentials) co_return co_await reply_error(client, version, keep_alive, credentials.error());
+
+  auto decoded = api::anthropic::decode_request(std::move(client_request.body()), endpoint);
+  if (!decoded) co_return co_await reply_error(client, version, keep_alive, decoded.error());
+  core::Request& request = *decoded;
+
+  policy::PolicyContext context{core::random_id("txn_"), &request, {}};
+  policy::Policy& policy = *services.policy;
+  // Policies fail closed; co_await is not allowed in a catch block, hence the optional.
+  std::optional<core::Error> policy_error;
+  try {
+    co_await policy.on_request(request, context);
+  } catch (const std::exception& e) {
+    policy_error = policy_failure(policy, e);
+  }
+  if (policy_error) co_return co_await reply_error(client, version, keep_alive, *policy_error);
+
+  upstream::UpstreamCall call(services.anthropic);
+  auto upstream_request = build_upstream_request(client_request, request, provider, *credentials,
+                                                 services.config.auth.proxy_key_header);
+  if (auto started = co_await call.start(std::move(upstream_request)); !started) {
+    log_request(request, client_request, 502, timer, "", started.error().message);
+    co_return co_await reply_error(client, version, keep_alive, started.error());
+  }
+  const std::string upstream_request_id(call.head()["request-id"]);
+  const bool event_stream =
+      boost::beast::iequals(call.head()[http::field::content_type].substr(0, 17),
+                            "text/event-stream");
+
+  if (call.status() != 200 || !event_stream) {
+    // Whole answers: errors (forwarded with their status, body and retry-after)
+    // and non-streaming messages.
+    auto body = co_await call.read_all(services.config.limits.max_upstream_body_bytes);
+    if (!body) {
+      log_request(request, client_request, 502, timer, upstream_request_id, body.error().message);
+      co_return co_await reply_error(client, version, keep_alive, body.error());
+    }
+    if (call.status() == 200 && endpoint == api::anthropic::Endpoint::kMessages) {
+      boost::system::error_code ec;
+      boost::json::value parsed = boost::json::parse(*body, ec);
+      if (!ec && parsed.is_object()) {
+        bool modified = false;
+        try {
+          co_await policy.on_response(parsed.get_object(), modified, context);
+        } catch (const std::exception& e) {
+          policy_error = policy_failure(policy, e);
+        }
+        if (policy_error) {
+          co_return co_await reply_error(client, version, keep_alive, *policy_error);
+        }
+        if (modified) *body = boost::json::serialize(parsed);
+      }
+    }
+    http::response<http::string_body> response{call.head().result(), version};
+    upstream::copy_response_headers(call.head(), response.base());
+    response.keep_alive(keep_alive);
+    response.body() = std::move(*body);
+    log_request(request, client_request, call.status(), timer, upstream_request_id, "");
+    const bool written = co_await client.write_response(response);
+    co_return written && keep_alive;
+  }
+
+  http::response<http::empty_body> head{http::status::ok, version};
+  upstream::copy_response_headers(call.head(), head.base());
+  head.set(http::field::cache_control, "no-cache");
+  head.set("x-accel-buffering", "no");
+  head.keep_alive(keep_alive);
+  if (!co_await client.start_stream(head)) co_return false;
+
+  const auto outcome = co_await pipeline::run_stream(call, policy, context, client,
+                                                     services.config.stream_channel_capacity);
+  log_request(request, client_request, 200, timer, upstream_request_id,
+              outcome.client_gone ? "client disconnected" : outcome.error);
+  if (outcome.client_gone) co_return false;
+  const bool finished = co_await client.finish_stream();
+  co_return finished && keep_alive;
+}
+
+}  // namespace warden::server

@@ -1,0 +1,140 @@
+#include "server/server.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "observability/log.hpp"
+#include "server/session.hpp"
+#include "upstream/connection_pool.hpp"
+
+namespace warden::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using observability::LogLevel;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+void log_escaped(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    observability::log(LogLevel::kError, "connection failed", {{"error", ex.what()}});
+  }
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor,
+                                  std::vector<std::unique_ptr<asio::io_context>>& workers,
+                                  std::shared_ptr<Services> services) {
+  std::size_t next = 0;
+  while (true) {
+    auto& worker = *workers[next++ % workers.size()];
+    auto [ec, socket] = co_await acceptor.async_accept(worker, kNoThrow);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      // Out of file descriptors and the like: back off instead of spinning.
+      observability::log(LogLevel::kWarn, "accept failed", {{"error", ec.message()}});
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(kNoThrow);
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(worker, run_session(std::move(socket), services), log_escaped);
+  }
+}
+
+// After a signal: wait for in-flight requests, at most the grace period, then stop all.
+asio::awaitable<void> drain(std::shared_ptr<Services> services,
+                            std::vector<std::unique_ptr<asio::io_context>>& workers) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<std::int64_t>(
+                            services->config.shutdown_grace_seconds * 1000));
+  asio::steady_timer tick(co_await asio::this_coro::executor);
+  while (services->active_requests.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    tick.expires_after(std::chrono::milliseconds(20));
+    co_await tick.async_wait(kNoThrow);
+  }
+  const int left = services->active_requests.load();
+  observability::log(LogLevel::kInfo, "stopped", {{"requests_cut_off", left}});
+  for (auto& worker : workers) worker->stop();
+}
+
+}  // namespace
+
+int serve(config::Config config) {
+  observability::set_log_level(config.log_level);
+  auto services = std::make_shared<Services>();
+  services->config = std::move(config);
+  const auto& cfg = services->config;
+  services->anthropic = upstream::make_provider(*cfg.anthropic_provider());
+  services->policy = policy::make_policy(cfg.policy_type);
+
+  const unsigned threads =
+      cfg.threads > 0 ? static_cast<unsigned>(cfg.threads)
+                      : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<asio::io_context>> workers;
+  for (unsigned i = 0; i < threads; ++i) workers.push_back(std::make_unique<asio::io_context>(1));
+  asio::io_context& main_context = *workers[0];
+
+  tcp::acceptor acceptor(main_context);
+  const tcp::endpoint endpoint(asio::ip::make_address(cfg.listen_host), cfg.listen_port);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  const auto bound = acceptor.local_endpoint();
+  const std::string address = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                                        : bound.address().to_string()) +
+                              ":" + std::to_string(bound.port());
+  observability::log(LogLevel::kInfo, "listening",
+                     {{"address", address},
+                      {"threads", threads},
+                      {"upstream", services->anthropic->config.base_url},
+                      {"policy", services->policy->name()}});
+  std::cout << "listening on " << address << std::endl;
+
+  asio::co_spawn(main_context, accept_loop(acceptor, workers, services), log_escaped);
+
+  asio::signal_set signals(main_context, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    observability::log(LogLevel::kInfo, "shutting down",
+                       {{"signal", signal}, {"in_flight", services->active_requests.load()}});
+    services->draining = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    asio::co_spawn(main_context, drain(services, workers), log_escaped);
+  });
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) {
+    pool.emplace_back([&workers, i] {
+      auto guard = asio::make_work_guard(*workers[i]);
+      workers[i]->run();
+      upstream::clear_connection_pool();
+    });
+  }
+  {
+    auto guard = asio::make_work_guard(main_context);
+    main_context.run();
+    upstream::clear_connection_pool();
+  }
+  for (auto& t : pool) t.join();
+  return 0;
+}
+
+}  // namespace warden::server

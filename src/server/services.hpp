@@ -1,0 +1,22 @@
+#pragma once
+// What every connection shares: configuration, providers, the policy, and the
+// counters shutdown watches. Built once at start; immutable but for the atomics.
+
+#include <atomic>
+#include <memory>
+
+#include "config/config.hpp"
+#include "policy/policy.hpp"
+#include "upstream/upstream_client.hpp"
+
+namespace warden::server {
+
+struct Services {
+  config::Config config;
+  std::shared_ptr<const upstream::Provider> anthropic;
+  std::shared_ptr<policy::Policy> policy;
+  std::atomic<bool> draining{false};
+  std::atomic<int> active_requests{0};
+};
+
+}  // namespace warden::server

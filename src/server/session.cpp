@@ -1,0 +1,143 @@
+#include "server/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "server/messages_handler.hpp"
+
+namespace warden::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using core::ErrorKind;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+std::chrono::milliseconds millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+// Counts a request as in flight, for the shutdown drain.
+struct InFlight {
+  explicit InFlight(std::atomic<int>& counter) : counter_(counter) { ++counter_; }
+  ~InFlight() { --counter_; }
+  std::atomic<int>& counter_;
+};
+
+asio::awaitable<bool> reply_health(ClientWriter& client, unsigned version, bool keep_alive,
+                                   bool draining) {
+  http::response<http::string_body> response{
+      draining ? http::status::service_unavailable : http::status::ok, version};
+  response.set(http::field::content_type, "application/json");
+  response.keep_alive(keep_alive);
+  response.body() = draining ? R"({"status":"draining"})" : R"({"status":"ok"})";
+  const bool written = co_await client.write_response(response);
+  co_return written && keep_alive;
+}
+
+// Routes on the path; the query string travels on with the request (?beta=true).
+asio::awaitable<bool> route(ClientWriter& client, http::request<http::string_body>& request,
+                            const Services& services) {
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool keep_alive = request.keep_alive() && !services.draining.load();
+  const unsigned version = request.version();
+  const auto method = request.method();
+
+  if (path == "/health") {
+    if (method != http::verb::get && method != http::verb::head) {
+      core::Error error{ErrorKind::kInvalidRequest, "Method not allowed: use GET /health"};
+      co_return co_await reply_error(client, version, keep_alive, error);
+    }
+    co_return co_await reply_health(client, version, keep_alive, services.draining.load());
+  }
+  if (path == "/v1/messages" || path == "/v1/messages/count_tokens") {
+    if (method != http::verb::post) {
+      core::Error error{ErrorKind::kInvalidRequest,
+                        "Method not allowed: use POST " + std::string(path)};
+      co_return co_await reply_error(client, version, keep_alive, error);
+    }
+    const auto endpoint = path == "/v1/messages" ? api::anthropic::Endpoint::kMessages
+                                                 : api::anthropic::Endpoint::kCountTokens;
+    co_return co_await handle_messages(client, request, services, endpoint);
+  }
+  core::Error error{ErrorKind::kNotFound, "Not found: " + std::string(request.method_string()) +
+                                              " " + std::string(path)};
+  co_return co_await reply_error(client, version, keep_alive, error);
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(asio::ip::tcp::socket socket,
+                                  std::shared_ptr<Services> services) {
+  const auto& limits = services->config.limits;
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  ClientWriter client(stream, std::chrono::seconds(60));
+
+  while (!services->draining.load()) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+
+    // The whole head must arrive in time: a client trickling headers is cut off.
+    stream.expires_after(millis(limits.header_timeout_seconds));
+    auto [head_ec, head_n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    if (head_ec == http::error::header_limit) {
+      core::Error error{ErrorKind::kInvalidRequest, "Request headers exceed " +
+                                                        std::to_string(limits.max_header_bytes) +
+                                                        " bytes"};
+      co_await reply_error(client, 11, false, error);
+      break;
+    }
+    if (head_ec) {
+      if (head_ec != http::error::end_of_stream && head_ec != beast::error::timeout &&
+          head_ec != asio::error::connection_reset && head_ec != asio::error::eof) {
+        core::Error error{ErrorKind::kInvalidRequest, "Malformed HTTP request: " + head_ec.message()};
+        co_await reply_error(client, 11, false, error);
+      }
+      break;
+    }
+    InFlight in_flight(services->active_requests);
+    const unsigned version = parser.get().version();
+
+    if (auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
+      core::Error error{ErrorKind::kRequestTooLarge,
+                        "Request body is " + std::to_string(*length) + " bytes; the limit is " +
+                            std::to_string(limits.max_body_bytes)};
+      co_await reply_error(client, version, false, error);
+      break;  // the unread body makes the connection unusable
+    }
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
+      if (ec) break;
+    }
+
+    stream.expires_after(millis(limits.body_timeout_seconds));
+    auto [body_ec, body_n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    if (body_ec == http::error::body_limit) {
+      core::Error error{ErrorKind::kRequestTooLarge,
+                        "Request body exceeds the limit of " +
+                            std::to_string(limits.max_body_bytes) + " bytes"};
+      co_await reply_error(client, version, false, error);
+      break;
+    }
+    if (body_ec) break;
+    stream.expires_never();
+
+    http::request<http::string_body> request = parser.release();
+    if (!co_await route(client, request, *services)) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+}  // namespace warden::server

@@ -1,0 +1,73 @@
+#pragma once
+// One HTTP exchange with a provider over a pooled connection: send the request,
+// read the response head, then the body piece by piece (as it streams) or whole.
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "config/config.hpp"
+#include "core/result.hpp"
+#include "upstream/connection_pool.hpp"
+#include "upstream/upstream_url.hpp"
+
+namespace warden::upstream {
+
+namespace http = boost::beast::http;
+
+// A configured provider, ready to connect to. Immutable and shared by all threads.
+struct Provider {
+  config::ProviderConfig config;
+  UpstreamUrl url;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null for http://
+};
+
+// Throws std::runtime_error for a bad URL or CA file.
+std::shared_ptr<const Provider> make_provider(const config::ProviderConfig& config);
+
+// Lives on one executor; not thread-safe.
+class UpstreamCall final {
+ public:
+  explicit UpstreamCall(std::shared_ptr<const Provider> provider);
+  ~UpstreamCall();
+  UpstreamCall(const UpstreamCall&) = delete;
+  UpstreamCall& operator=(const UpstreamCall&) = delete;
+
+  // Connects (or reuses a pooled connection), sends `request` and reads the
+  // response head. A pooled connection the peer closed is replaced once.
+  // Errors: kUpstreamFailed (DNS, connect, TLS, reset; the message says which), kTimeout.
+  boost::asio::awaitable<core::Result<void>> start(http::request<http::string_body> request);
+
+  const http::response_header<>& head() const { return parser_->get().base(); }
+  unsigned status() const { return head().result_int(); }
+
+  // The next piece of the body (valid until the next call); empty once the body
+  // is complete, which is also when `done()` turns true.
+  boost::asio::awaitable<core::Result<std::string_view>> read_some();
+  // The whole remaining body, up to `limit` bytes.
+  boost::asio::awaitable<core::Result<std::string>> read_all(std::size_t limit);
+  bool done() const { return parser_ && parser_->is_done(); }
+
+  // Closes the connection now (client gone, shutdown): a pending read fails.
+  void cancel();
+
+ private:
+  boost::asio::awaitable<core::Result<void>> try_start(http::request<http::string_body>& request,
+                                                      bool& retryable);
+
+  std::shared_ptr<const Provider> provider_;
+  std::unique_ptr<Connection> connection_;
+  std::optional<http::response_parser<http::buffer_body>> parser_;
+  std::array<char, 16 * 1024> body_buffer_{};
+  bool failed_ = false;
+};
+
+}  // namespace warden::upstream
