@@ -26,7 +26,9 @@ asio::awaitable<bool> send(EventChannel& out, core::StreamEvent& event) {
 asio::awaitable<void> PolicyExecutor::run_hooks(core::StreamEvent& event) {
   stream_context_.begin_event(event);
   co_await policy_.on_chunk_received(stream_context_);
-  if (event.is<core::MessageDelta>()) co_await policy_.on_finish_reason(stream_context_);
+  if (event.is<core::MessageDelta>()) {
+    co_await policy_.on_finish_reason(stream_context_);
+  }
 }
 
 asio::awaitable<void> PolicyExecutor::run(EventChannel& in, EventChannel& out) {
@@ -49,11 +51,13 @@ asio::awaitable<void> PolicyExecutor::run(EventChannel& in, EventChannel& out) {
       failed = true;
     }
     for (auto& emitted : stream_context_.emitted()) {
-      if (!co_await send(out, emitted)) co_return;
+      const bool sent = co_await send(out, emitted);
+      if (!sent) co_return;
     }
     stream_context_.emitted().clear();
     if (!stream_context_.current_dropped() || failed) {
-      if (!co_await send(out, event)) co_return;
+      const bool sent = co_await send(out, event);
+      if (!sent) co_return;
     }
   }
   if (!failed) {
@@ -66,7 +70,8 @@ asio::awaitable<void> PolicyExecutor::run(EventChannel& in, EventChannel& out) {
                          {{"policy", policy_.name()}, {"error", e.what()}});
     }
     for (auto& emitted : stream_context_.emitted()) {
-      if (!co_await send(out, emitted)) co_return;
+      const bool sent = co_await send(out, emitted);
+      if (!sent) co_return;
     }
   }
   const boost::system::error_code end = asio::error::eof;

@@ -88,7 +88,8 @@ asio::awaitable<void> read_upstream(StreamState& state) {
         co_await send_end(state.ingress);
         co_return;
       }
-      if (!co_await send_event(state.ingress, *event)) co_return;
+      const bool sent = co_await send_event(state.ingress, *event);
+      if (!sent) co_return;
     }
     if (piece->empty()) break;
   }
@@ -124,7 +125,9 @@ asio::awaitable<void> write_client(StreamState& state, ClientStream& client) {
     })) {
     }
     if (end) formatter.finish(state.outcome.error, out);
-    if (!out.empty() && !co_await client.write(out)) {
+    bool written = true;
+    if (!out.empty()) written = co_await client.write(out);
+    if (!written) {
       state.outcome.client_gone = true;
       state.abort();
       co_return;
@@ -134,7 +137,8 @@ asio::awaitable<void> write_client(StreamState& state, ClientStream& client) {
 }
 
 asio::awaitable<void> watch_client(StreamState& state, ClientStream& client) {
-  if (co_await client.wait_disconnect()) {
+  const bool gone = co_await client.wait_disconnect();
+  if (gone) {
     state.outcome.client_gone = true;
     state.abort();
   }

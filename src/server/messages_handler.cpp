@@ -25,8 +25,9 @@ namespace {
 
 struct Timer {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  double ms() const {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+  std::int64_t micros() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now() - start)
         .count();
   }
 };
@@ -65,7 +66,7 @@ void log_request(const core::Request& request, const http::request<http::string_
                              {"model", request.model},
                              {"stream", request.stream},
                              {"status", status},
-                             {"duration_ms", timer.ms()},
+                             {"duration_us", timer.micros()},
                              {"request_id", upstream_request_id}};
   if (!note.empty()) fields["note"] = note;
   observability::log(LogLevel::kInfo, "request", fields);
@@ -117,9 +118,10 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
   upstream::UpstreamCall call(services.anthropic);
   auto upstream_request = build_upstream_request(client_request, request, provider, *credentials,
                                                  services.config.auth.proxy_key_header);
-  if (auto started = co_await call.start(std::move(upstream_request)); !started) {
-    log_request(request, client_request, 502, timer, "", started.error().message);
-    co_return co_await reply_error(client, version, keep_alive, started.error());
+  auto connected = co_await call.start(std::move(upstream_request));
+  if (!connected) {
+    log_request(request, client_request, 502, timer, "", connected.error().message);
+    co_return co_await reply_error(client, version, keep_alive, connected.error());
   }
   const std::string upstream_request_id(call.head()["request-id"]);
   const bool event_stream =
@@ -164,7 +166,8 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
   head.set(http::field::cache_control, "no-cache");
   head.set("x-accel-buffering", "no");
   head.keep_alive(keep_alive);
-  if (!co_await client.start_stream(head)) co_return false;
+  const bool started = co_await client.start_stream(head);
+  if (!started) co_return false;
 
   const auto outcome = co_await pipeline::run_stream(call, policy, context, client,
                                                      services.config.stream_channel_capacity);

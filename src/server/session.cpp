@@ -133,7 +133,8 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket,
     stream.expires_never();
 
     http::request<http::string_body> request = parser.release();
-    if (!co_await route(client, request, *services)) break;
+    const bool keep_going = co_await route(client, request, *services);
+    if (!keep_going) break;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
