@@ -1,0 +1,199 @@
+// Test harness for Warden's end-to-end tests.
+//
+// startStack() starts `warden mock-upstream` and `warden serve` (pointed at the
+// mock) on free loopback ports, waits for each one's `listening on HOST:PORT`
+// line, and returns their base URLs plus helpers. stop() ends exactly the
+// processes it started, by PID (SIGTERM, then SIGKILL after a grace period).
+//
+// The binary is $WARDEN_BIN, else ../../build/src/warden relative to this file.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const WARDEN_BIN = process.env.WARDEN_BIN
+  ? path.resolve(process.env.WARDEN_BIN)
+  : path.resolve(here, '../../build/src/warden');
+
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+// Every child this module started and has not yet seen exit, so that a crash
+// of the test process still takes them down (by PID only).
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Env for the children: the parent's, minus anything that would configure Warden or the SDKs. */
+function childEnv(extra) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('WARDEN_') || k.startsWith('ANTHROPIC_')) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/**
+ * Spawns `WARDEN_BIN ...args` and resolves once it printed `listening on 127.0.0.1:PORT`.
+ * Returns { child, url, port, log() } where log() is everything it wrote to stderr so far.
+ */
+export async function startProcess(name, args, env = {}) {
+  if (!existsSync(WARDEN_BIN)) {
+    throw new Error(`warden binary not found at ${WARDEN_BIN} (set WARDEN_BIN)`);
+  }
+  const child = spawn(WARDEN_BIN, args, {
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  let stderr = '';
+  let stdout = '';
+  let exited = null;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exitPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      live.delete(child);
+      resolve(exited);
+    });
+  });
+
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      finish(new Error(`${name}: no "listening on" line within ${START_TIMEOUT_MS} ms; stdout=${JSON.stringify(stdout)} stderr=${JSON.stringify(stderr)}`));
+    }, START_TIMEOUT_MS);
+    const onData = (d) => {
+      stdout += d;
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(stdout);
+      if (m) finish(null, Number(m[1]));
+    };
+    const onExit = (code, signal) => {
+      finish(new Error(`${name} exited before listening (code ${code}, signal ${signal}); stderr=${JSON.stringify(stderr)}`));
+    };
+    const onError = (err) => finish(new Error(`${name}: spawn failed: ${err.message}`));
+    function finish(err, value) {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      if (err) {
+        killPid(child);
+        reject(err);
+      } else {
+        resolve(value);
+      }
+    }
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+  // Keep draining stdout so the child never blocks on a full pipe.
+  child.stdout.on('data', () => {});
+
+  return {
+    name,
+    child,
+    pid: child.pid,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    log: () => stderr,
+    exited: () => exited,
+    async stop() {
+      if (exited) return exited;
+      killPid(child, 'SIGTERM');
+      const timeout = new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, 'timeout'));
+      if ((await Promise.race([exitPromise, timeout])) === 'timeout') {
+        killPid(child, 'SIGKILL');
+        await Promise.race([exitPromise, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS))]);
+      }
+      return exited;
+    },
+  };
+}
+
+function killPid(child, signal = 'SIGKILL') {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Starts the mock upstream and Warden in front of it.
+ * Returns { mock, warden, mockUrl, wardenUrl, mockRequests(), clearMockRequests(), mockStats(), stop() }.
+ */
+export async function startStack({ wardenEnv = {} } = {}) {
+  const mock = await startProcess('mock-upstream', ['mock-upstream', '--host', '127.0.0.1', '--port', '0']);
+  let warden;
+  try {
+    warden = await startProcess('warden', ['serve'], {
+      WARDEN_LISTEN: '127.0.0.1:0',
+      WARDEN_PROVIDERS_ANTHROPIC_BASE_URL: mock.url,
+      ...wardenEnv,
+    });
+  } catch (err) {
+    await mock.stop();
+    throw err;
+  }
+  const stack = {
+    mock,
+    warden,
+    mockUrl: mock.url,
+    wardenUrl: warden.url,
+    /** Every request the mock received since start or the last clear. */
+    async mockRequests() {
+      const res = await fetch(`${mock.url}/_mock/requests`, { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`GET /_mock/requests: ${res.status}`);
+      return res.json();
+    },
+    async clearMockRequests() {
+      const res = await fetch(`${mock.url}/_mock/requests`, { method: 'DELETE', signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`DELETE /_mock/requests: ${res.status}`);
+      await res.arrayBuffer();
+    },
+    async mockStats() {
+      const res = await fetch(`${mock.url}/_mock/stats`, { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`GET /_mock/stats: ${res.status}`);
+      return res.json();
+    },
+    /** Stops Warden, then the mock; both by PID. Returns their exit states. */
+    async stop() {
+      const w = await warden.stop();
+      const m = await mock.stop();
+      return { warden: w, mock: m };
+    },
+  };
+  return stack;
+}
+
+/** Value of header `name` (case-insensitive) in a mock request record's [[name, value], ...] list; all values joined by ", ". */
+export function headerValues(record, name) {
+  const lower = name.toLowerCase();
+  return record.headers.filter(([k]) => k.toLowerCase() === lower).map(([, v]) => v);
+}
+
+/** Rejects after `ms` with a message naming `what`, unless `promise` settles first. */
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

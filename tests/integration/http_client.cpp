@@ -1,0 +1,160 @@
+#include "integration/http_client.hpp"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace warden::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+namespace {
+
+void set_timeouts(tcp::socket& socket, std::chrono::milliseconds timeout) {
+  timeval tv{};
+  tv.tv_sec = timeout.count() / 1000;
+  tv.tv_usec = (timeout.count() % 1000) * 1000;
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+http::request<http::string_body> to_beast(const HttpRequest& request, std::uint16_t port) {
+  http::request<http::string_body> out{http::string_to_verb(request.method), request.target, 11};
+  out.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+  for (const auto& [name, value] : request.headers) out.insert(name, value);
+  out.body() = request.body;
+  if (!request.body.empty() || request.method == "POST") out.prepare_payload();
+  return out;
+}
+
+void fill_head(const http::response_header<>& head, HttpResponse& response) {
+  response.status = head.result_int();
+  for (const auto& field : head) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(c));
+    auto& slot = response.headers[name];
+    slot += (slot.empty() ? "" : ", ") + std::string(field.value());
+  }
+}
+
+}  // namespace
+
+struct HttpConnection::Impl {
+  asio::io_context io;
+  tcp::socket socket{io};
+  beast::flat_buffer buffer;
+  std::uint16_t port;
+};
+
+HttpConnection::HttpConnection(std::uint16_t port, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->port = port;
+  impl_->socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  set_timeouts(impl_->socket, timeout);
+}
+
+HttpConnection::~HttpConnection() = default;
+
+HttpResponse HttpConnection::send(const HttpRequest& request) {
+  auto message = to_beast(request, impl_->port);
+  http::write(impl_->socket, message);
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(256 * 1024 * 1024);
+  HttpResponse response;
+  boost::system::error_code ec;
+  http::read_header(impl_->socket, impl_->buffer, parser, ec);
+  if (ec) return response;
+  fill_head(parser.get().base(), response);
+  http::read(impl_->socket, impl_->buffer, parser, ec);
+  response.body = parser.get().body();
+  response.complete = !ec && parser.is_done();
+  return response;
+}
+
+HttpResponse HttpConnection::send_and_read_prefix(const HttpRequest& request, std::size_t n) {
+  auto message = to_beast(request, impl_->port);
+  http::write(impl_->socket, message);
+  http::response_parser<http::string_body> parser;
+  HttpResponse response;
+  boost::system::error_code ec;
+  http::read_header(impl_->socket, impl_->buffer, parser, ec);
+  if (ec) return response;
+  fill_head(parser.get().base(), response);
+  while (parser.get().body().size() < n && !parser.is_done()) {
+    http::read_some(impl_->socket, impl_->buffer, parser, ec);
+    if (ec) break;
+  }
+  response.body = parser.get().body();
+  return response;
+}
+
+void HttpConnection::close() {
+  boost::system::error_code ignored;
+  impl_->socket.shutdown(tcp::socket::shutdown_both, ignored);
+  impl_->socket.close(ignored);
+}
+
+bool HttpConnection::peer_closed() {
+  char c;
+  boost::system::error_code ec;
+  const std::size_t n = impl_->socket.read_some(asio::buffer(&c, 1), ec);
+  return n == 0 && ec;
+}
+
+HttpResponse http(std::uint16_t port, const HttpRequest& request,
+                  std::chrono::milliseconds timeout) {
+  HttpConnection connection(port, timeout);
+  return connection.send(request);
+}
+
+std::string raw_exchange(std::uint16_t port, const std::string& bytes,
+                         std::chrono::milliseconds timeout) {
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  set_timeouts(socket, timeout);
+  boost::system::error_code ec;
+  asio::write(socket, asio::buffer(bytes), ec);
+  std::string out;
+  char buf[4096];
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::size_t n = socket.read_some(asio::buffer(buf), ec);
+    if (ec) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+std::string messages_body(const std::string& model, bool stream, const std::string& text) {
+  boost::json::object body{{"model", model},
+                           {"max_tokens", 64},
+                           {"messages", {{{"role", "user"}, {"content", text}}}},
+                           {"stream", stream}};
+  return boost::json::serialize(body);
+}
+
+std::vector<std::pair<std::string, std::string>> anthropic_headers(const std::string& scenario,
+                                                                   const std::string& key) {
+  std::vector<std::pair<std::string, std::string>> headers{
+      {"content-type", "application/json"}, {"anthropic-version", "2023-06-01"}};
+  if (!key.empty()) headers.emplace_back("x-api-key", key);
+  if (!scenario.empty()) headers.emplace_back("x-mock-scenario", scenario);
+  return headers;
+}
+
+}  // namespace warden::testing
