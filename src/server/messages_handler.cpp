@@ -78,7 +78,9 @@ asio::awaitable<bool> reply_error(ClientWriter& client, unsigned version, bool k
                                   const core::Error& error) {
   const std::string request_id = core::random_id("req_");
   auto reply = api::anthropic::error_reply(error, request_id);
-  http::response<http::string_body> response{static_cast<http::status>(reply.status), version};
+  http::response<http::string_body> response;
+  response.version(version);
+  response.result(reply.status);
   response.set(http::field::content_type, "application/json");
   response.set("request-id", request_id);
   response.keep_alive(keep_alive);
@@ -152,7 +154,11 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
         if (modified) *body = boost::json::serialize(parsed);
       }
     }
-    http::response<http::string_body> response{call.head().result(), version};
+    http::response<http::string_body> response;
+    response.version(version);
+    // By number: Beast's enum has no 529, and the upstream's reason phrase is kept.
+    response.result(call.status());
+    response.reason(call.head().reason());
     upstream::copy_response_headers(call.head(), response.base());
     response.keep_alive(keep_alive);
     response.body() = std::move(*body);

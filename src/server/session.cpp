@@ -89,6 +89,14 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket,
     // The whole head must arrive in time: a client trickling headers is cut off.
     stream.expires_after(millis(limits.header_timeout_seconds));
     auto [head_ec, head_n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    if (head_ec == http::error::body_limit) {
+      // Beast checks Content-Length against the body limit while reading the head.
+      core::Error error{ErrorKind::kRequestTooLarge,
+                        "Request body is larger than the limit of " +
+                            std::to_string(limits.max_body_bytes) + " bytes"};
+      co_await reply_error(client, 11, false, error);
+      break;
+    }
     if (head_ec == http::error::header_limit) {
       core::Error error{ErrorKind::kInvalidRequest, "Request headers exceed " +
                                                         std::to_string(limits.max_header_bytes) +
@@ -106,14 +114,6 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket,
     }
     InFlight in_flight(services->active_requests);
     const unsigned version = parser.get().version();
-
-    if (auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
-      core::Error error{ErrorKind::kRequestTooLarge,
-                        "Request body is " + std::to_string(*length) + " bytes; the limit is " +
-                            std::to_string(limits.max_body_bytes)};
-      co_await reply_error(client, version, false, error);
-      break;  // the unread body makes the connection unusable
-    }
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [ec, n] = co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);

@@ -116,14 +116,24 @@ export async function startProcess(name, args, env = {}) {
     async stop() {
       if (exited) return exited;
       killPid(child, 'SIGTERM');
-      const timeout = new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, 'timeout'));
-      if ((await Promise.race([exitPromise, timeout])) === 'timeout') {
+      if ((await raceTimer(exitPromise, STOP_TIMEOUT_MS)) === TIMED_OUT) {
         killPid(child, 'SIGKILL');
-        await Promise.race([exitPromise, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS))]);
+        await raceTimer(exitPromise, STOP_TIMEOUT_MS);
       }
       return exited;
     },
   };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Resolves with promise's value, or TIMED_OUT after ms; never leaves a timer behind. */
+function raceTimer(promise, ms) {
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms, TIMED_OUT);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function killPid(child, signal = 'SIGKILL') {

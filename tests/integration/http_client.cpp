@@ -19,7 +19,7 @@ namespace warden::testing {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bh = beast::http;
 using asio::ip::tcp;
 
 namespace {
@@ -32,16 +32,16 @@ void set_timeouts(tcp::socket& socket, std::chrono::milliseconds timeout) {
   setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-http::request<http::string_body> to_beast(const HttpRequest& request, std::uint16_t port) {
-  http::request<http::string_body> out{http::string_to_verb(request.method), request.target, 11};
-  out.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+bh::request<bh::string_body> to_beast(const HttpRequest& request, std::uint16_t port) {
+  bh::request<bh::string_body> out{bh::string_to_verb(request.method), request.target, 11};
+  out.set(bh::field::host, "127.0.0.1:" + std::to_string(port));
   for (const auto& [name, value] : request.headers) out.insert(name, value);
   out.body() = request.body;
   if (!request.body.empty() || request.method == "POST") out.prepare_payload();
   return out;
 }
 
-void fill_head(const http::response_header<>& head, HttpResponse& response) {
+void fill_head(const bh::response_header<>& head, HttpResponse& response) {
   response.status = head.result_int();
   for (const auto& field : head) {
     std::string name(field.name_string());
@@ -71,15 +71,15 @@ HttpConnection::~HttpConnection() = default;
 
 HttpResponse HttpConnection::send(const HttpRequest& request) {
   auto message = to_beast(request, impl_->port);
-  http::write(impl_->socket, message);
-  http::response_parser<http::string_body> parser;
+  bh::write(impl_->socket, message);
+  bh::response_parser<bh::string_body> parser;
   parser.body_limit(256 * 1024 * 1024);
   HttpResponse response;
   boost::system::error_code ec;
-  http::read_header(impl_->socket, impl_->buffer, parser, ec);
+  bh::read_header(impl_->socket, impl_->buffer, parser, ec);
   if (ec) return response;
   fill_head(parser.get().base(), response);
-  http::read(impl_->socket, impl_->buffer, parser, ec);
+  bh::read(impl_->socket, impl_->buffer, parser, ec);
   response.body = parser.get().body();
   response.complete = !ec && parser.is_done();
   return response;
@@ -87,15 +87,15 @@ HttpResponse HttpConnection::send(const HttpRequest& request) {
 
 HttpResponse HttpConnection::send_and_read_prefix(const HttpRequest& request, std::size_t n) {
   auto message = to_beast(request, impl_->port);
-  http::write(impl_->socket, message);
-  http::response_parser<http::string_body> parser;
+  bh::write(impl_->socket, message);
+  bh::response_parser<bh::string_body> parser;
   HttpResponse response;
   boost::system::error_code ec;
-  http::read_header(impl_->socket, impl_->buffer, parser, ec);
+  bh::read_header(impl_->socket, impl_->buffer, parser, ec);
   if (ec) return response;
   fill_head(parser.get().base(), response);
   while (parser.get().body().size() < n && !parser.is_done()) {
-    http::read_some(impl_->socket, impl_->buffer, parser, ec);
+    bh::read_some(impl_->socket, impl_->buffer, parser, ec);
     if (ec) break;
   }
   response.body = parser.get().body();

@@ -1,0 +1,1 @@
+// placeholder until the unit-test author writes this file

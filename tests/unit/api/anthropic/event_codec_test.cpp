@@ -1,0 +1,492 @@
+#include "api/anthropic/event_codec.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "api/anthropic/client_formatter.hpp"
+#include "core/stream_event.hpp"
+
+namespace warden::api::anthropic {
+namespace {
+
+namespace json = boost::json;
+using core::DeltaKind;
+using core::ErrorKind;
+using core::StreamEvent;
+
+// `event: NAME\ndata: DATA\n\n`, the form the real API sends.
+std::string wire(std::string_view name, std::string_view data) {
+  return "event: " + std::string(name) + "\ndata: " + std::string(data) + "\n\n";
+}
+
+StreamEvent decode_ok(std::string_view name, std::string_view data) {
+  auto result = decode_event(name, data, wire(name, data));
+  EXPECT_TRUE(result.has_value()) << name << ": " << (result ? "" : result.error().message);
+  if (!result) return StreamEvent{core::UnknownEvent{"decode failed", ""}, "", false};
+  return std::move(*result);
+}
+
+std::string encode(const StreamEvent& event) {
+  std::string out;
+  encode_event(event, out);
+  return out;
+}
+
+// Splits `event: X\ndata: Y\n\n` into X and Y; fails the test on any other shape.
+struct Wire {
+  std::string name;
+  std::string data;
+};
+Wire split_wire(const std::string& bytes) {
+  Wire w;
+  const std::string_view s(bytes);
+  const auto nl = s.find('\n');
+  if (!s.starts_with("event: ") || nl == std::string_view::npos ||
+      s.substr(nl + 1, 6) != "data: " || !s.ends_with("\n\n")) {
+    ADD_FAILURE() << "not an Anthropic SSE event: " << testing::PrintToString(bytes);
+    return w;
+  }
+  w.name = s.substr(7, nl - 7);
+  w.data = s.substr(nl + 7, s.size() - nl - 9);
+  EXPECT_EQ(w.data.find('\n'), std::string::npos) << "data must be one line";
+  return w;
+}
+
+// --- Decoding every event type of PROTOCOLS.md 2.5 ------------------------------------------
+
+constexpr std::string_view kMessageStart =
+    R"({"type":"message_start","message":{"id":"msg_014p7gG3wDgGV9EUtLvnow3U","type":"message",)"
+    R"("role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,)"
+    R"("stop_sequence":null,"usage":{"input_tokens":472,"cache_creation_input_tokens":0,)"
+    R"("cache_read_input_tokens":0,"output_tokens":2}}})";
+
+TEST(DecodeEvent, MessageStartKeepsTheMessageObject) {
+  const auto event = decode_ok("message_start", kMessageStart);
+  const auto* start = event.as<core::MessageStart>();
+  ASSERT_NE(start, nullptr);
+  EXPECT_EQ(start->message.at("id").as_string(), "msg_014p7gG3wDgGV9EUtLvnow3U");
+  EXPECT_EQ(start->message.at("usage").at("input_tokens").as_int64(), 472);
+  EXPECT_TRUE(start->message.at("content").as_array().empty());
+  EXPECT_FALSE(event.modified);
+  EXPECT_EQ(event.raw, wire("message_start", kMessageStart));
+  EXPECT_EQ(core::event_name(event), "message_start");
+}
+
+TEST(DecodeEvent, ContentBlockStartOfEachBlockType) {
+  for (std::string_view block : {
+           R"({"type":"text","text":""})",
+           R"({"type":"tool_use","id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","name":"get_weather","input":{}})",
+           R"({"type":"thinking","thinking":"","signature":""})",
+           R"({"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix/LafPsn4a"})",
+           R"({"type":"server_tool_use","id":"srvtoolu_014hJH82Qum7Td6UV8gDXThB","name":"web_search","input":{}})",
+           R"({"type":"web_search_tool_result","tool_use_id":"srvtoolu_01","content":[{"type":"web_search_result","title":"t","url":"https://x","encrypted_content":"Ev0D","page_age":null}]})",
+       }) {
+    SCOPED_TRACE(block);
+    const std::string data =
+        R"({"type":"content_block_start","index":3,"content_block":)" + std::string(block) + "}";
+    const auto event = decode_ok("content_block_start", data);
+    const auto* start = event.as<core::BlockStart>();
+    ASSERT_NE(start, nullptr);
+    EXPECT_EQ(start->index, 3);
+    EXPECT_EQ(json::value(start->block), json::parse(block));
+  }
+}
+
+TEST(DecodeEvent, TextInputJsonThinkingAndSignatureDeltas) {
+  struct Case {
+    std::string_view delta;
+    DeltaKind kind;
+    std::string_view text;
+  };
+  for (const Case& c : {
+           Case{R"({"type":"text_delta","text":"Okay, let me check"})", DeltaKind::kText,
+                "Okay, let me check"},
+           Case{R"({"type":"input_json_delta","partial_json":"{\"location\": \"San Fra"})",
+                DeltaKind::kInputJson, R"({"location": "San Fra)"},
+           Case{R"({"type":"input_json_delta","partial_json":""})", DeltaKind::kInputJson, ""},
+           Case{R"({"type":"thinking_delta","thinking":"Let me solve this step by step..."})",
+                DeltaKind::kThinking, "Let me solve this step by step..."},
+           Case{R"({"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxB"})",
+                DeltaKind::kSignature, "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxB"},
+           Case{R"({"type":"text_delta","text":"caf\u00e9 \ud83c\udf30 \"q\"\n"})", DeltaKind::kText,
+                "caf\xC3\xA9 \xF0\x9F\x8C\xB0 \"q\"\n"},
+       }) {
+    SCOPED_TRACE(c.delta);
+    const std::string data =
+        R"({"type":"content_block_delta","index":1,"delta":)" + std::string(c.delta) + "}";
+    const auto event = decode_ok("content_block_delta", data);
+    const auto* delta = event.as<core::BlockDelta>();
+    ASSERT_NE(delta, nullptr);
+    EXPECT_EQ(delta->index, 1);
+    EXPECT_EQ(delta->kind, c.kind);
+    EXPECT_EQ(delta->text, c.text);
+  }
+}
+
+TEST(DecodeEvent, CitationsDeltaIsKindOtherWithTheWholeDelta) {
+  constexpr std::string_view kDelta =
+      R"({"type":"citations_delta","citation":{"type":"char_location","cited_text":"the sky",)"
+      R"("document_index":0,"document_title":"Doc","start_char_index":0,"end_char_index":42}})";
+  const auto event = decode_ok(
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":3,"delta":)" + std::string(kDelta) + "}");
+  const auto* delta = event.as<core::BlockDelta>();
+  ASSERT_NE(delta, nullptr);
+  EXPECT_EQ(delta->index, 3);
+  EXPECT_EQ(delta->kind, DeltaKind::kOther);
+  EXPECT_TRUE(delta->text.empty());
+  EXPECT_EQ(json::value(delta->other), json::parse(kDelta));
+}
+
+TEST(DecodeEvent, UnknownDeltaTypeIsKindOther) {
+  const auto event = decode_ok(
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"future_delta","x":[1,2]}})");
+  ASSERT_TRUE(event.is<core::BlockDelta>());
+  EXPECT_EQ(event.as<core::BlockDelta>()->kind, DeltaKind::kOther);
+}
+
+TEST(DecodeEvent, ContentBlockStop) {
+  const auto event = decode_ok("content_block_stop", R"({"type":"content_block_stop","index":7})");
+  ASSERT_TRUE(event.is<core::BlockStop>());
+  EXPECT_EQ(event.as<core::BlockStop>()->index, 7);
+}
+
+TEST(DecodeEvent, MessageDeltaKeepsTheWholeEventAndItsStopReason) {
+  constexpr std::string_view kData =
+      R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},)"
+      R"("usage":{"output_tokens":89},"context_management":{"applied_edits":[]}})";
+  const auto event = decode_ok("message_delta", kData);
+  const auto* delta = event.as<core::MessageDelta>();
+  ASSERT_NE(delta, nullptr);
+  EXPECT_EQ(json::value(delta->data), json::parse(kData));
+  EXPECT_EQ(core::stop_reason(*delta), "tool_use");
+}
+
+TEST(DecodeEvent, MessageStopAndPing) {
+  EXPECT_TRUE(decode_ok("message_stop", R"({"type":"message_stop"})").is<core::MessageStop>());
+  EXPECT_TRUE(decode_ok("ping", R"({"type": "ping"})").is<core::Ping>());
+}
+
+TEST(DecodeEvent, ErrorEventCarriesTypeAndMessage) {
+  const auto event =
+      decode_ok("error", R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
+  const auto* error = event.as<core::StreamError>();
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->type, "overloaded_error");
+  EXPECT_EQ(error->message, "Overloaded");
+}
+
+TEST(DecodeEvent, ErrorEventWithoutDetailsGetsAGenericApiError) {
+  for (std::string_view data : {R"({"type":"error"})", R"({"type":"error","error":"boom"})",
+                                R"({"type":"error","error":{}})"}) {
+    SCOPED_TRACE(data);
+    const auto event = decode_ok("error", data);
+    const auto* error = event.as<core::StreamError>();
+    ASSERT_NE(error, nullptr);
+    EXPECT_EQ(error->type, "api_error");
+    EXPECT_FALSE(error->message.empty());
+  }
+}
+
+TEST(DecodeEvent, UnknownEventTypeIsAnUnknownEventWithItsNameAndData) {
+  const auto event =
+      decode_ok("content_block_flush", R"({"type":"content_block_flush","index":0,"extra":[1]})");
+  const auto* unknown = event.as<core::UnknownEvent>();
+  ASSERT_NE(unknown, nullptr);
+  EXPECT_EQ(unknown->name, "content_block_flush");
+  EXPECT_EQ(json::parse(unknown->data), json::parse(R"({"type":"content_block_flush","index":0,"extra":[1]})"));
+  EXPECT_EQ(core::event_name(event), "content_block_flush");
+}
+
+TEST(DecodeEvent, UnnamedSseEventTakesItsNameFromTheJsonType) {
+  // No `event:` line: the SSE parser names it "message".
+  auto event = decode_ok("message", R"({"type":"message_stop"})");
+  EXPECT_TRUE(event.is<core::MessageStop>());
+  event = decode_ok("message", R"({"type":"something_new"})");
+  ASSERT_TRUE(event.is<core::UnknownEvent>());
+  EXPECT_EQ(core::event_name(event), "something_new");
+}
+
+TEST(DecodeEvent, MissingJsonTypeFallsBackToTheSseName) {
+  const auto event = decode_ok("content_block_stop", R"({"index":2})");
+  ASSERT_TRUE(event.is<core::BlockStop>());
+  EXPECT_EQ(event.as<core::BlockStop>()->index, 2);
+}
+
+// --- Errors ---------------------------------------------------------------------------------
+
+void expect_upstream_error(std::string_view name, std::string_view data) {
+  SCOPED_TRACE(std::string(name) + " " + std::string(data));
+  const auto result = decode_event(name, data, wire(name, data));
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().kind, ErrorKind::kUpstreamFailed);
+  EXPECT_FALSE(result.error().message.empty());
+}
+
+TEST(DecodeEventErrors, MalformedOrNonObjectJsonIsAnUpstreamError) {
+  for (std::string_view data : {"", "{", R"({"type":"ping")", "[DONE]", "null", "42", R"("ping")",
+                                "[]", R"({"type":"ping"} x)", "{'type':'ping'}"}) {
+    expect_upstream_error("ping", data);
+  }
+}
+
+TEST(DecodeEventErrors, KnownEventMissingItsFieldsIsAnUpstreamError) {
+  expect_upstream_error("content_block_delta",
+                        R"({"type":"content_block_delta","delta":{"type":"text_delta","text":"x"}})");
+  expect_upstream_error("content_block_delta", R"({"type":"content_block_delta","index":0})");
+  expect_upstream_error("content_block_delta",
+                        R"({"type":"content_block_delta","index":0,"delta":"text"})");
+  expect_upstream_error("content_block_delta",
+                        R"({"type":"content_block_delta","index":"0","delta":{"type":"text_delta","text":"x"}})");
+  expect_upstream_error("content_block_delta",
+                        R"({"type":"content_block_delta","index":-1,"delta":{"type":"text_delta","text":"x"}})");
+  expect_upstream_error("content_block_delta",
+                        R"({"type":"content_block_delta","index":1.5,"delta":{"type":"text_delta","text":"x"}})");
+  expect_upstream_error("content_block_start",
+                        R"({"type":"content_block_start","content_block":{"type":"text","text":""}})");
+  expect_upstream_error("content_block_start", R"({"type":"content_block_start","index":0})");
+  expect_upstream_error("content_block_start",
+                        R"({"type":"content_block_start","index":0,"content_block":null})");
+  expect_upstream_error("content_block_stop", R"({"type":"content_block_stop"})");
+  expect_upstream_error("message_start", R"({"type":"message_start"})");
+  expect_upstream_error("message_start", R"({"type":"message_start","message":[]})");
+  expect_upstream_error("message_delta", R"({"type":"message_delta","usage":{"output_tokens":1}})");
+}
+
+TEST(DecodeEventErrors, KnownDeltaWhoseTextIsNotAStringIsAnUpstreamError) {
+  expect_upstream_error("content_block_delta",
+                        R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta"}})");
+  expect_upstream_error("content_block_delta",
+                        R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":5}})");
+  expect_upstream_error(
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":{}}})");
+  expect_upstream_error(
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":null}})");
+  expect_upstream_error(
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta"}})");
+}
+
+// --- Round trip -----------------------------------------------------------------------------
+//
+// Decision: for an event in the canonical wire form — `event: X\ndata: <compact JSON>\n\n`,
+// keys in the order the real API sends them, integers only, no needless \u escapes —
+// encode_event(decode_event(...)) with modified = true reproduces the SAME BYTES. Boost.JSON
+// keeps object key order, so this holds for every event of PROTOCOLS.md 2.5 except the
+// real API's ping, which has a space (`{"type": "ping"}`); for that one, and for non-canonical
+// input (whitespace, \u escapes), only the JSON value is the same.
+
+const std::vector<std::pair<std::string_view, std::string_view>> kCanonicalEvents = {
+    {"message_start", kMessageStart},
+    {"content_block_start",
+     R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"},
+    {"content_block_start",
+     R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_01T1x1fJ34qAmk2tNTrN7Up6","name":"get_weather","input":{}}})"},
+    {"content_block_start",
+     R"({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}})"},
+    {"content_block_start",
+     R"({"type":"content_block_start","index":0,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix/LafPsn4a"}})"},
+    {"content_block_delta",
+     R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Okay, let me check"}})"},
+    {"content_block_delta",
+     R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"caf\u00e9 \"q\"\n\\ — 🌰"}})"},
+    {"content_block_delta",
+     R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}})"},
+    {"content_block_delta",
+     R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"location\": \"San Fra"}})"},
+    {"content_block_delta",
+     R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Let me solve this step by step..."}})"},
+    {"content_block_delta",
+     R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxB..."}})"},
+    {"content_block_delta",
+     R"({"type":"content_block_delta","index":3,"delta":{"type":"citations_delta","citation":{"type":"char_location","cited_text":"…","document_index":0,"document_title":"…","start_char_index":0,"end_char_index":42}}})"},
+    {"content_block_stop", R"({"type":"content_block_stop","index":1})"},
+    {"message_delta",
+     R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":89}})"},
+    {"message_delta",
+     R"({"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":10682,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":510,"server_tool_use":{"web_search_requests":1}}})"},
+    {"message_stop", R"({"type":"message_stop"})"},
+    {"ping", R"({"type":"ping"})"},
+    {"error", R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"},
+    {"future_event", R"({"type":"future_event","payload":{"a":[1,true,null,"x"]}})"},
+};
+
+TEST(EventRoundTrip, CanonicalEventsReEncodeToTheSameBytes) {
+  for (const auto& [name, data] : kCanonicalEvents) {
+    SCOPED_TRACE(data);
+    // The \u00e9 case is not canonical (Boost.JSON writes raw UTF-8): checked separately.
+    if (data.find("\\u00e9") != std::string_view::npos) continue;
+    auto event = decode_ok(name, data);
+    event.modified = true;
+    EXPECT_EQ(encode(event), wire(name, data));
+  }
+}
+
+TEST(EventRoundTrip, EveryEventReEncodesToTheSameNameAndJsonValue) {
+  std::vector<std::pair<std::string_view, std::string_view>> events = kCanonicalEvents;
+  // Real ping (with a space), pretty JSON, escapes: different bytes, same value.
+  events.emplace_back("ping", R"({"type": "ping"})");
+  events.emplace_back("content_block_stop", R"({ "type" : "content_block_stop", "index" : 4 })");
+  events.emplace_back("content_block_delta",
+                      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\u0041\/"}})");
+  for (const auto& [name, data] : events) {
+    SCOPED_TRACE(data);
+    auto event = decode_ok(name, data);
+    event.modified = true;
+    const Wire out = split_wire(encode(event));
+    EXPECT_EQ(out.name, name);
+    EXPECT_EQ(json::parse(out.data), json::parse(data));
+  }
+}
+
+TEST(EventRoundTrip, ModifiedDeltaIsEncodedWithItsNewText) {
+  auto event = decode_ok(
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":2,"delta":{"type":"text_delta","text":"secret"}})");
+  event.as<core::BlockDelta>()->text = "[redacted] \"x\"";
+  event.modified = true;
+  EXPECT_EQ(encode(event),
+            wire("content_block_delta",
+                 R"({"type":"content_block_delta","index":2,"delta":{"type":"text_delta","text":"[redacted] \"x\""}})"));
+}
+
+TEST(EventRoundTrip, EncodingAppendsToTheOutput) {
+  std::string out = "before";
+  encode_event(StreamEvent{core::MessageStop{}, "", true}, out);
+  EXPECT_EQ(out, "before" + wire("message_stop", R"({"type":"message_stop"})"));
+}
+
+TEST(EventRoundTrip, WardenMadeEventsEncodeInTheDocumentedShape) {
+  EXPECT_EQ(encode(StreamEvent{core::StreamError{"api_error", "Policy failed"}, "", true}),
+            wire("error", R"({"type":"error","error":{"type":"api_error","message":"Policy failed"}})"));
+  EXPECT_EQ(encode(StreamEvent{core::BlockStop{5}, "", true}),
+            wire("content_block_stop", R"({"type":"content_block_stop","index":5})"));
+  EXPECT_EQ(encode(StreamEvent{core::BlockDelta{0, DeltaKind::kInputJson, "{}", {}}, "", true}),
+            wire("content_block_delta",
+                 R"({"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{}"}})"));
+}
+
+// --- ClientFormatter ------------------------------------------------------------------------
+
+StreamEvent upstream_event(std::string_view name, std::string_view data, std::string raw) {
+  auto result = decode_event(name, data, std::move(raw));
+  EXPECT_TRUE(result.has_value());
+  return result ? std::move(*result) : StreamEvent{core::Ping{}, "", false};
+}
+
+TEST(ClientFormatter, UnmodifiedEventsAreWrittenAsTheirRawBytes) {
+  ClientFormatter formatter;
+  std::string out;
+  // Raw as the upstream sent it: a comment, CRLF endings and a spaced ping.
+  const std::string raw = ": keep-alive\r\nevent: ping\r\ndata: {\"type\": \"ping\"}\r\n\r\n";
+  formatter.format(upstream_event("ping", R"({"type": "ping"})", raw), out);
+  EXPECT_EQ(out, raw);
+  EXPECT_FALSE(formatter.ended());
+}
+
+TEST(ClientFormatter, ModifiedEventsAreEncoded) {
+  ClientFormatter formatter;
+  std::string out;
+  auto event = upstream_event(
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"}})",
+      "event: content_block_delta\r\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}\r\n\r\n");
+  event.as<core::BlockDelta>()->text = "b";
+  event.modified = true;
+  formatter.format(event, out);
+  EXPECT_EQ(out, wire("content_block_delta",
+                      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"b"}})"));
+}
+
+TEST(ClientFormatter, EventsWithoutRawBytesAreEncodedEvenIfUnmodified) {
+  ClientFormatter formatter;
+  std::string out;
+  formatter.format(StreamEvent{core::Ping{}, "", false}, out);
+  EXPECT_EQ(out, wire("ping", R"({"type":"ping"})"));
+}
+
+TEST(ClientFormatter, NothingIsWrittenAfterMessageStop) {
+  ClientFormatter formatter;
+  std::string out;
+  formatter.format(StreamEvent{core::MessageStop{}, "", true}, out);
+  EXPECT_TRUE(formatter.ended());
+  EXPECT_TRUE(formatter.completed());
+  const std::string after_stop = out;
+  formatter.format(StreamEvent{core::Ping{}, "", true}, out);
+  formatter.format(StreamEvent{core::StreamError{"api_error", "late"}, "", true}, out);
+  formatter.finish("connection reset", out);
+  EXPECT_EQ(out, after_stop);
+  EXPECT_TRUE(formatter.completed());
+}
+
+TEST(ClientFormatter, NothingIsWrittenAfterAnError) {
+  ClientFormatter formatter;
+  std::string out;
+  const std::string raw =
+      wire("error", R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
+  formatter.format(upstream_event("error", split_wire(raw).data, raw), out);
+  EXPECT_EQ(out, raw);
+  EXPECT_TRUE(formatter.ended());
+  EXPECT_FALSE(formatter.completed());
+  formatter.format(StreamEvent{core::MessageStop{}, "", true}, out);
+  formatter.finish("", out);
+  EXPECT_EQ(out, raw);
+  EXPECT_FALSE(formatter.completed());
+}
+
+TEST(ClientFormatter, FinishAddsAnErrorEventOnlyWhenTheStreamDidNotEnd) {
+  ClientFormatter formatter;
+  std::string out;
+  formatter.format(StreamEvent{core::Ping{}, "", true}, out);
+  const std::size_t before = out.size();
+  formatter.finish("Upstream connection reset", out);
+  const Wire tail = split_wire(out.substr(before));
+  EXPECT_EQ(tail.name, "error");
+  const json::value error = json::parse(tail.data);
+  EXPECT_EQ(error.at("type").as_string(), "error");
+  EXPECT_EQ(error.at("error").at("type").as_string(), "api_error");
+  EXPECT_EQ(error.at("error").at("message").as_string(), "Upstream connection reset");
+  EXPECT_TRUE(formatter.ended());
+  EXPECT_FALSE(formatter.completed());
+  // A second finish adds nothing.
+  const std::string once = out;
+  formatter.finish("again", out);
+  EXPECT_EQ(out, once);
+}
+
+TEST(ClientFormatter, FinishWithoutReasonUsesADefaultMessage) {
+  ClientFormatter formatter;
+  std::string out;
+  formatter.finish("", out);
+  const json::value error = json::parse(split_wire(out).data);
+  EXPECT_FALSE(error.at("error").at("message").as_string().empty());
+}
+
+TEST(ClientFormatter, WholeFixtureStreamPassesThroughByteForByte) {
+  // Every event of the tool_use example of PROTOCOLS.md 2.5, unmodified.
+  const std::vector<std::pair<std::string_view, std::string_view>> stream = {
+      kCanonicalEvents[0], kCanonicalEvents[2], kCanonicalEvents[7],
+      kCanonicalEvents[8], kCanonicalEvents[12], kCanonicalEvents[13],
+      kCanonicalEvents[15]};
+  ClientFormatter formatter;
+  std::string expected;
+  std::string out;
+  for (const auto& [name, data] : stream) {
+    expected += wire(name, data);
+    formatter.format(upstream_event(name, data, wire(name, data)), out);
+  }
+  formatter.finish("", out);
+  EXPECT_EQ(out, expected);
+  EXPECT_TRUE(formatter.completed());
+}
+
+}  // namespace
+}  // namespace warden::api::anthropic
