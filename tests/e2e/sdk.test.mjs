@@ -302,6 +302,46 @@ describe('Anthropic SDK: direct vs. through Warden', () => {
     assert.ok(msg.content[0].text.startsWith(HELLO));
   });
 
+  test('concurrent streams through Warden each equal their direct result', CASE_TIMEOUT, async () => {
+    const scenarios = ['text', 'tool_use', 'two_tools', 'thinking', 'text', 'tool_use', 'two_tools', 'thinking'];
+    const run = (url) => Promise.all(scenarios.map((s) => collectRaw(client(url), scenario(s))));
+    const direct = await withTimeout(run(stack.mockUrl), 30_000, 'direct runs');
+    const warden = await withTimeout(run(stack.wardenUrl), 30_000, 'runs through Warden');
+    assert.ok(direct.every((r) => r.error === null && r.events.at(-1)?.type === 'message_stop'));
+    assert.deepEqual(warden, direct);
+  });
+
+  test('SDK abort mid-stream through Warden cancels the upstream stream', CASE_TIMEOUT, async () => {
+    const before = await stack.mockStats();
+    const stream = client(stack.wardenUrl).messages.stream(params(),
+      { headers: { 'x-mock-scenario': 'slow', 'x-mock-delay-ms': '200' } });
+    const texts = [];
+    await withTimeout(new Promise((resolve, reject) => {
+      stream.on('text', (t) => {
+        texts.push(t);
+        if (texts.length === 2) resolve();
+      });
+      stream.on('error', reject);
+    }), 20_000, 'first deltas of the slow stream');
+    stream.abort();
+    await stream.done().catch(() => {});
+    // The slow scenario takes 20 × 200 ms; once the client is gone, Warden must
+    // drop its upstream request so the mock sees the stream aborted, not completed.
+    const deadline = Date.now() + 15_000;
+    let stats;
+    for (;;) {
+      stats = await stack.mockStats();
+      if (stats.active_streams === 0 && stats.aborted_streams > before.aborted_streams) break;
+      if (stats.completed_streams > before.completed_streams) break;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(stats.completed_streams, before.completed_streams,
+      `the upstream stream ran to completion after the client aborted: ${JSON.stringify({ before, after: stats })}`);
+    assert.equal(stats.aborted_streams, before.aborted_streams + 1, JSON.stringify({ before, after: stats }));
+    assert.equal(stats.active_streams, 0);
+  });
+
   test('request headers and body reach the mock through Warden', CASE_TIMEOUT, async () => {
     const beta = 'e2e-custom-beta-2025-01-01,interleaved-thinking-2025-05-14';
     const unknown = ['x-warden-e2e-unknown', 'some value; with=stuff'];
