@@ -45,9 +45,9 @@ constexpr std::string_view kThinkingSignature =
 const std::vector<std::string>& text_pieces() {
   // Exactly 20 pieces: docs/mock-upstream.md promises 20 text_deltas.
   static const std::vector<std::string> kPieces = {
-      "Hello",  " from",  " the",       " mock", " upstream.", " This",   " answer",
-      " is",    " scripted", ",",       " so",   " every",     " run",    " streams",
-      " the",   " same",  " twenty",    " text", " deltas",    "."};
+      "Hello", " from",     " the",    " mock", " upstream.", " This", " answer",
+      " is",   " scripted", ",",       " so",   " every",     " run",  " streams",
+      " the",  " same",     " twenty", " text", " deltas",    "."};
   return kPieces;
 }
 
@@ -101,10 +101,11 @@ json::object full_block_json(const Block& block) {
       return json::object{{"type", "text"}, {"text", join(block.pieces)}};
     case BlockKind::kToolUse: {
       const std::string input = join(block.pieces);
-      return json::object{{"type", "tool_use"},
-                          {"id", block.tool_id},
-                          {"name", block.tool_name},
-                          {"input", input.empty() ? json::value(json::object{}) : json::parse(input)}};
+      return json::object{
+          {"type", "tool_use"},
+          {"id", block.tool_id},
+          {"name", block.tool_name},
+          {"input", input.empty() ? json::value(json::object{}) : json::parse(input)}};
     }
     case BlockKind::kThinking:
       return json::object{
@@ -118,8 +119,10 @@ json::object start_block_json(const Block& block) {
     case BlockKind::kText:
       return json::object{{"type", "text"}, {"text", ""}};
     case BlockKind::kToolUse:
-      return json::object{
-          {"type", "tool_use"}, {"id", block.tool_id}, {"name", block.tool_name}, {"input", json::object{}}};
+      return json::object{{"type", "tool_use"},
+                          {"id", block.tool_id},
+                          {"name", block.tool_name},
+                          {"input", json::object{}}};
     case BlockKind::kThinking:
       return json::object{{"type", "thinking"}, {"thinking", ""}, {"signature", ""}};
   }
@@ -145,8 +148,8 @@ std::string message_body(const Script& script) {
                      {"output_tokens", output_tokens(script)},
                      {"cache_creation_input_tokens", 0},
                      {"cache_read_input_tokens", 0},
-                     {"cache_creation",
-                      json::object{{"ephemeral_5m_input_tokens", 0}, {"ephemeral_1h_input_tokens", 0}}},
+                     {"cache_creation", json::object{{"ephemeral_5m_input_tokens", 0},
+                                                     {"ephemeral_1h_input_tokens", 0}}},
                      {"service_tier", "standard"}};
   json::object message{{"id", script.id},
                        {"type", "message"},
@@ -172,12 +175,14 @@ class StreamBuilder final {
 
   std::vector<SseEvent> full() {
     message_start();
-    for (std::size_t i = 0; i < script_.blocks.size(); ++i) block(i, script_.blocks[i].pieces.size());
+    for (std::size_t i = 0; i < script_.blocks.size(); ++i) {
+      block(i, script_.blocks[i].pieces.size());
+    }
     json::object delta{{"stop_reason", script_.stop_reason}, {"stop_sequence", nullptr}};
     json::object usage{{"output_tokens", output_tokens(script_)}};
-    events_.push_back(make_event(
-        "message_delta",
-        json::object{{"type", "message_delta"}, {"delta", std::move(delta)}, {"usage", std::move(usage)}}));
+    events_.push_back(make_event("message_delta", json::object{{"type", "message_delta"},
+                                                               {"delta", std::move(delta)},
+                                                               {"usage", std::move(usage)}}));
     events_.push_back(make_event("message_stop", json::object{{"type", "message_stop"}}));
     return std::move(events_);
   }
@@ -198,16 +203,12 @@ class StreamBuilder final {
                        {"cache_creation_input_tokens", 0},
                        {"cache_read_input_tokens", 0},
                        {"output_tokens", 1}};
-    json::object message{{"id", script_.id},
-                         {"type", "message"},
-                         {"role", "assistant"},
-                         {"model", script_.model},
-                         {"content", json::array{}},
-                         {"stop_reason", nullptr},
-                         {"stop_sequence", nullptr},
-                         {"usage", std::move(usage)}};
-    events_.push_back(
-        make_event("message_start", json::object{{"type", "message_start"}, {"message", std::move(message)}}));
+    json::object message{{"id", script_.id},         {"type", "message"},
+                         {"role", "assistant"},      {"model", script_.model},
+                         {"content", json::array{}}, {"stop_reason", nullptr},
+                         {"stop_sequence", nullptr}, {"usage", std::move(usage)}};
+    events_.push_back(make_event(
+        "message_start", json::object{{"type", "message_start"}, {"message", std::move(message)}}));
   }
 
   void block(std::size_t index, std::size_t deltas) {
@@ -224,10 +225,11 @@ class StreamBuilder final {
   }
 
   void block_start(std::size_t index) {
-    events_.push_back(make_event("content_block_start",
-                                 json::object{{"type", "content_block_start"},
-                                              {"index", static_cast<std::int64_t>(index)},
-                                              {"content_block", start_block_json(script_.blocks[index])}}));
+    events_.push_back(
+        make_event("content_block_start",
+                   json::object{{"type", "content_block_start"},
+                                {"index", static_cast<std::int64_t>(index)},
+                                {"content_block", start_block_json(script_.blocks[index])}}));
     // The real API sends one ping right after the first block start.
     if (index == 0) {
       // Byte-exact with the API, which spaces this one payload unlike all others.
@@ -241,10 +243,10 @@ class StreamBuilder final {
   }
 
   void push_delta(std::size_t index, json::object delta, std::chrono::milliseconds delay) {
-    SseEvent event = make_event("content_block_delta",
-                                json::object{{"type", "content_block_delta"},
-                                             {"index", static_cast<std::int64_t>(index)},
-                                             {"delta", std::move(delta)}});
+    SseEvent event =
+        make_event("content_block_delta", json::object{{"type", "content_block_delta"},
+                                                       {"index", static_cast<std::int64_t>(index)},
+                                                       {"delta", std::move(delta)}});
     event.delay = delay;
     events_.push_back(std::move(event));
   }
@@ -375,7 +377,8 @@ std::optional<std::string> tool_result_text(const json::object& body) {
         text = result->get_string();
       } else if (result->is_array()) {
         for (const auto& part : result->get_array()) {
-          const json::value* part_text = part.is_object() ? part.get_object().if_contains("text") : nullptr;
+          const json::value* part_text =
+              part.is_object() ? part.get_object().if_contains("text") : nullptr;
           if (part_text != nullptr && part_text->is_string()) {
             if (!text.empty()) text += '\n';
             text += part_text->get_string();
@@ -418,12 +421,13 @@ std::string message_id(std::string_view scenario, int n) {
 }
 
 // The message a successful scenario answers with.
-Script build_script(std::string_view scenario, const json::object& body, std::string_view raw_body) {
+Script build_script(std::string_view scenario, const json::object& body,
+                    std::string_view raw_body) {
   Script script;
   script.id = message_id(scenario, 1);
   const json::value* model = body.if_contains("model");
   script.model = model != nullptr && model->is_string() ? std::string(model->get_string())
-                                                         : std::string(kMockModel);
+                                                        : std::string(kMockModel);
   script.input_tokens = static_cast<std::int64_t>(raw_body.size() / 4);
   script.stop_reason = "end_turn";
 
@@ -481,9 +485,9 @@ std::string format_sse(const SseEvent& event) {
 }
 
 bool is_known_scenario(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"text", "tool_use", "two_tools", "thinking",
-                                                "midstream_error", "drop", "slow", "claude_code",
-                                                "echo"};
+  static constexpr std::string_view kNames[] = {"text",     "tool_use",        "two_tools",
+                                                "thinking", "midstream_error", "drop",
+                                                "slow",     "claude_code",     "echo"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames) ||
          error_status(name).has_value();
 }
@@ -502,7 +506,8 @@ MockReply answer_messages(const MessagesRequest& request) {
   }
   const std::string scenario = select_from(request.scenario_header, &*body);
   if (!is_known_scenario(scenario)) {
-    return error_reply(400, request.request_id, "mock-upstream: unknown scenario '" + scenario + "'");
+    return error_reply(400, request.request_id,
+                       "mock-upstream: unknown scenario '" + scenario + "'");
   }
   if (auto status = error_status(scenario)) return error_reply(*status, request.request_id);
 
@@ -526,9 +531,10 @@ MockReply answer_messages(const MessagesRequest& request) {
   StreamBuilder builder(script, delay);
   if (scenario == "midstream_error") {
     reply.events = builder.truncated(kTruncatedDeltas);
-    reply.events.push_back(make_event(
-        "error", json::object{{"type", "error"},
-                              {"error", json::object{{"type", "overloaded_error"}, {"message", "Overloaded"}}}}));
+    reply.events.push_back(
+        make_event("error", json::object{{"type", "error"},
+                                         {"error", json::object{{"type", "overloaded_error"},
+                                                                {"message", "Overloaded"}}}}));
   } else if (scenario == "drop") {
     reply.events = builder.truncated(kTruncatedDeltas);
     reply.end = ReplyEnd::kDrop;
@@ -539,7 +545,8 @@ MockReply answer_messages(const MessagesRequest& request) {
 }
 
 std::string count_tokens_body(std::string_view body) {
-  return json::serialize(json::object{{"input_tokens", static_cast<std::int64_t>(body.size() / 4)}});
+  return json::serialize(
+      json::object{{"input_tokens", static_cast<std::int64_t>(body.size() / 4)}});
 }
 
 std::string model_body() {
@@ -552,22 +559,34 @@ std::string model_body() {
 std::string models_body() {
   json::array data;
   data.emplace_back(json::parse(model_body()));
-  return json::serialize(json::object{
-      {"data", std::move(data)}, {"has_more", false}, {"first_id", kMockModel}, {"last_id", kMockModel}});
+  return json::serialize(json::object{{"data", std::move(data)},
+                                      {"has_more", false},
+                                      {"first_id", kMockModel},
+                                      {"last_id", kMockModel}});
 }
 
 std::string error_type_for_status(unsigned status) {
   switch (status) {
-    case 401: return "authentication_error";
-    case 402: return "billing_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 409: return "conflict_error";
-    case 413: return "request_too_large";
-    case 429: return "rate_limit_error";
-    case 504: return "timeout_error";
-    case 529: return "overloaded_error";
-    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 402:
+      return "billing_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "not_found_error";
+    case 409:
+      return "conflict_error";
+    case 413:
+      return "request_too_large";
+    case 429:
+      return "rate_limit_error";
+    case 504:
+      return "timeout_error";
+    case 529:
+      return "overloaded_error";
+    default:
+      return status >= 500 ? "api_error" : "invalid_request_error";
   }
 }
 
@@ -575,16 +594,36 @@ std::string error_body(unsigned status, std::string_view request_id, std::string
   std::string text(message);
   if (text.empty()) {
     switch (status) {
-      case 401: text = "invalid x-api-key"; break;
-      case 402: text = "Your credit balance is too low to access the Anthropic API."; break;
-      case 403: text = "Your API key does not have permission to use the specified resource."; break;
-      case 404: text = "The requested resource could not be found."; break;
-      case 409: text = "Conflict"; break;
-      case 413: text = "Request exceeds the maximum allowed number of bytes."; break;
-      case 429: text = "Number of requests has exceeded your rate limit."; break;
-      case 504: text = "Request timed out"; break;
-      case 529: text = "Overloaded"; break;
-      default: text = status >= 500 ? "Internal server error" : "Invalid request"; break;
+      case 401:
+        text = "invalid x-api-key";
+        break;
+      case 402:
+        text = "Your credit balance is too low to access the Anthropic API.";
+        break;
+      case 403:
+        text = "Your API key does not have permission to use the specified resource.";
+        break;
+      case 404:
+        text = "The requested resource could not be found.";
+        break;
+      case 409:
+        text = "Conflict";
+        break;
+      case 413:
+        text = "Request exceeds the maximum allowed number of bytes.";
+        break;
+      case 429:
+        text = "Number of requests has exceeded your rate limit.";
+        break;
+      case 504:
+        text = "Request timed out";
+        break;
+      case 529:
+        text = "Overloaded";
+        break;
+      default:
+        text = status >= 500 ? "Internal server error" : "Invalid request";
+        break;
     }
   }
   json::object error{{"type", error_type_for_status(status)}, {"message", std::move(text)}};

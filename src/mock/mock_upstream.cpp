@@ -189,8 +189,9 @@ asio::awaitable<Next> write_truncated_json(Stream& stream, const Request& req,
 
 // A streamed reply: the header once, then one chunk per SSE event.
 template <class Stream>
-asio::awaitable<Next> write_stream(Stream& stream, const Request& req, const std::string& request_id,
-                                   const MockReply& reply, MockState& state) {
+asio::awaitable<Next> write_stream(Stream& stream, const Request& req,
+                                   const std::string& request_id, const MockReply& reply,
+                                   MockState& state) {
   http::response<http::empty_body> res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/event-stream; charset=utf-8");
   res.set(http::field::cache_control, "no-cache");
@@ -389,14 +390,17 @@ std::shared_ptr<ssl::context> make_tls_context(const MockOptions& options) {
   beast::error_code ec;
   context->use_certificate_chain_file(options.tls_cert, ec);
   if (ec) {
-    throw std::runtime_error("cannot load TLS certificate '" + options.tls_cert + "': " + ec.message());
+    throw std::runtime_error("cannot load TLS certificate '" + options.tls_cert +
+                             "': " + ec.message());
   }
   context->use_private_key_file(options.tls_key, ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("cannot load TLS key '" + options.tls_key + "': " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot load TLS key '" + options.tls_key + "': " + ec.message());
   return context;
 }
 
-std::string option_value(int argc, char** argv, int& i, std::string_view arg, std::string_view name) {
+std::string option_value(int argc, char** argv, int& i, std::string_view arg,
+                         std::string_view name) {
   if (arg.size() > name.size() && arg[name.size()] == '=') {
     return std::string(arg.substr(name.size() + 1));
   }
@@ -405,7 +409,8 @@ std::string option_value(int argc, char** argv, int& i, std::string_view arg, st
 }
 
 std::uint16_t parse_port(const std::string& text) {
-  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 5 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     throw std::invalid_argument("--port: '" + text + "' is not a port number (0-65535)");
   }
   const unsigned long port = std::stoul(text);

@@ -17,8 +17,9 @@ namespace json = boost::json;
 
 constexpr std::string_view kHello = R"({"model":"claude-mock-1","max_tokens":64,)"
                                     R"("messages":[{"role":"user","content":"hi"}]})";
-constexpr std::string_view kHelloStream = R"({"model":"claude-mock-1","max_tokens":64,"stream":true,)"
-                                          R"("messages":[{"role":"user","content":"hi"}]})";
+constexpr std::string_view kHelloStream =
+    R"({"model":"claude-mock-1","max_tokens":64,"stream":true,)"
+    R"("messages":[{"role":"user","content":"hi"}]})";
 
 MockReply ask(std::string_view body, std::string_view scenario = {}, std::string_view delay = {}) {
   MessagesRequest request;
@@ -29,9 +30,7 @@ MockReply ask(std::string_view body, std::string_view scenario = {}, std::string
   return answer_messages(request);
 }
 
-std::string type_of(const json::value& value) {
-  return std::string(value.at("type").as_string());
-}
+std::string type_of(const json::value& value) { return std::string(value.at("type").as_string()); }
 
 // Accumulates a stream the way the SDKs and Claude Code do (PROTOCOLS.md 2.5 and 2.9) and
 // reports the first rule it breaks. `complete` = the stream must end with message_stop.
@@ -96,8 +95,8 @@ Assembled assemble(const std::vector<SseEvent>& events, bool complete = true) {
       const json::object& delta = data.at("delta").as_object();
       const std::string delta_type = type_of(delta);
       if (delta_type == "text_delta" && open_type == "text") {
-        block["text"] = std::string(block.at("text").as_string()) +
-                        std::string(delta.at("text").as_string());
+        block["text"] =
+            std::string(block.at("text").as_string()) + std::string(delta.at("text").as_string());
       } else if (delta_type == "input_json_delta" && open_type == "tool_use") {
         partial_json += delta.at("partial_json").as_string();
       } else if (delta_type == "thinking_delta" && open_type == "thinking") {
@@ -141,9 +140,7 @@ Assembled assemble(const std::vector<SseEvent>& events, bool complete = true) {
   return out;
 }
 
-json::object parse_object(std::string_view text) {
-  return json::parse(text).as_object();
-}
+json::object parse_object(std::string_view text) { return json::parse(text).as_object(); }
 
 std::vector<std::string> delta_texts(const std::vector<SseEvent>& events) {
   std::vector<std::string> texts;
@@ -173,7 +170,8 @@ std::string with_stream(const std::string& body) {
 const std::string kToolResultBody =
     R"({"model":"claude-mock-claude_code","max_tokens":64,"messages":[)"
     R"({"role":"user","content":"run it"},)"
-    R"({"role":"assistant","content":[{"type":"tool_use","id":"toolu_mock_bash_0001","name":"Bash","input":{}}]},)"
+    R"({"role":"assistant","content":[{"type":"tool_use","id":"toolu_mock_bash_0001",)"
+    R"("name":"Bash","input":{}}]},)"
     R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_mock_bash_0001",)"
     R"("content":[{"type":"text","text":"warden-e2e-ok"}]}]}]})";
 
@@ -226,17 +224,25 @@ INSTANTIATE_TEST_SUITE_P(
                       StreamCase{"slow", "slow", std::string(kHello)},
                       StreamCase{"claude_code_tool_call", "claude_code", std::string(kHello)},
                       StreamCase{"claude_code_answer", "claude_code", kToolResultBody},
-                      StreamCase{"echo", "echo", R"({"messages":[{"role":"user","content":"h\u00e9 ✓ 日本語"}]})"}),
+                      StreamCase{"echo", "echo",
+                                 R"({"messages":[{"role":"user","content":"h\u00e9 ✓ 日本語"}]})"}),
     [](const ::testing::TestParamInfo<StreamCase>& info) { return info.param.name; });
 
 TEST(StreamChecker, RejectsBrokenStreams) {
   // The checker above is what the scenario tests rely on; make sure it can say no.
-  const SseEvent start{"message_start", json::serialize(json::parse(
-      R"({"type":"message_start","message":{"id":"m","content":[],"usage":{"input_tokens":1,"output_tokens":1}}})")), {}};
-  const SseEvent block1{"content_block_start",
-                        R"({"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}})", {}};
-  const SseEvent stray_delta{"content_block_delta",
-                             R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}})", {}};
+  const SseEvent start{
+      "message_start",
+      json::serialize(json::parse(R"({"type":"message_start","message":{"id":"m","content":[],)"
+                                  R"("usage":{"input_tokens":1,"output_tokens":1}}})")),
+      {}};
+  const SseEvent block1{
+      "content_block_start",
+      R"({"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}})",
+      {}};
+  const SseEvent stray_delta{
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}})",
+      {}};
   const SseEvent misnamed{"content_block_stop", R"({"type":"message_stop"})", {}};
   EXPECT_NE(assemble({start, block1}, false).error, "");
   EXPECT_NE(assemble({start, stray_delta}, false).error, "");
@@ -331,7 +337,8 @@ TEST(MockScenarios, MidstreamErrorEndsWithOverloadedErrorEvent) {
   EXPECT_FALSE(delta_texts(reply.events).empty());
   EXPECT_EQ(reply.events.back().name, "error");
   EXPECT_EQ(json::parse(reply.events.back().data),
-            json::parse(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"));
+            json::parse(
+                R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"));
 
   const MockReply whole = ask(kHello, "midstream_error");
   EXPECT_FALSE(whole.streaming);
@@ -361,11 +368,16 @@ TEST(MockScenarios, ErrorScenariosAnswerWithStatusBeforeAnyStream) {
     std::string_view type;
     bool retry_after;
   };
-  const Case cases[] = {{400, "invalid_request_error", false}, {401, "authentication_error", false},
-                        {403, "permission_error", false},      {404, "not_found_error", false},
-                        {413, "request_too_large", false},     {429, "rate_limit_error", true},
-                        {500, "api_error", true},              {503, "api_error", true},
-                        {504, "timeout_error", true},          {529, "overloaded_error", true},
+  const Case cases[] = {{400, "invalid_request_error", false},
+                        {401, "authentication_error", false},
+                        {403, "permission_error", false},
+                        {404, "not_found_error", false},
+                        {413, "request_too_large", false},
+                        {429, "rate_limit_error", true},
+                        {500, "api_error", true},
+                        {503, "api_error", true},
+                        {504, "timeout_error", true},
+                        {529, "overloaded_error", true},
                         {418, "invalid_request_error", false}};
   for (const Case& c : cases) {
     SCOPED_TRACE(c.status);
@@ -395,8 +407,10 @@ TEST(MockScenarios, SlowDelaysEveryDelta) {
   const MockReply garbage = ask(kHelloStream, "slow", "soon");
   for (std::size_t i = 0; i < by_default.events.size(); ++i) {
     const bool is_delta = by_default.events[i].name == "content_block_delta";
-    EXPECT_EQ(by_default.events[i].delay, is_delta ? kDefaultSlowDelay : std::chrono::milliseconds{0});
-    EXPECT_EQ(fast.events[i].delay, is_delta ? std::chrono::milliseconds{5} : std::chrono::milliseconds{0});
+    EXPECT_EQ(by_default.events[i].delay,
+              is_delta ? kDefaultSlowDelay : std::chrono::milliseconds{0});
+    EXPECT_EQ(fast.events[i].delay,
+              is_delta ? std::chrono::milliseconds{5} : std::chrono::milliseconds{0});
     EXPECT_EQ(garbage.events[i].delay, by_default.events[i].delay);
     EXPECT_EQ(fast.events[i].data, by_default.events[i].data);
   }
@@ -422,13 +436,15 @@ TEST(MockScenarios, ClaudeCodeCallsBashThenQuotesTheToolResult) {
   EXPECT_EQ(answer.at("stop_reason"), "end_turn");
 
   const std::string string_result =
-      R"({"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"done"}]}]})";
+      R"({"messages":[{"role":"user","content":[)"
+      R"({"type":"tool_result","tool_use_id":"t","content":"done"}]}]})";
   EXPECT_EQ(parse_object(ask(string_result, "claude_code").body).at("content").at(0).at("text"),
             "Tool said: done");
 }
 
 TEST(MockScenarios, EchoAnswersWithTheRawBody) {
-  const std::string body = R"({"model":"m","messages":[{"role":"user","content":"h\u00e9 ✓ 日本語 ok"}]})";
+  const std::string body =
+      R"({"model":"m","messages":[{"role":"user","content":"h\u00e9 ✓ 日本語 ok"}]})";
   const json::object whole = parse_object(ask(body, "echo").body);
   EXPECT_EQ(whole.at("content").at(0).at("text").as_string(), body);
 }
@@ -439,7 +455,8 @@ TEST(MockScenarios, EchoNeverSplitsAUtf8Character) {
   for (std::size_t pad = 0; pad < 4; ++pad) {
     std::string text(pad, 'x');
     for (int i = 0; i < 20; ++i) text += "日本語✓é😀";
-    json::object body{{"stream", true}, {"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}};
+    json::object body{{"stream", true},
+                      {"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}};
     const std::string raw = json::serialize(body);
     SCOPED_TRACE(pad);
     const MockReply reply = ask(raw, "echo");
@@ -478,7 +495,8 @@ TEST(MockScenarios, BadBodiesGet400) {
 
 TEST(MockScenarioSelection, Precedence) {
   const std::string marker_and_model =
-      R"({"model":"claude-mock-thinking","messages":[{"role":"user","content":"x [[scenario:two_tools]] y"}]})";
+      R"({"model":"claude-mock-thinking",)"
+      R"("messages":[{"role":"user","content":"x [[scenario:two_tools]] y"}]})";
   EXPECT_EQ(select_scenario("tool_use", marker_and_model), "tool_use");
   EXPECT_EQ(select_scenario("", marker_and_model), "two_tools");
   EXPECT_EQ(select_scenario("", R"({"model":"claude-mock-thinking","messages":[]})"), "thinking");
@@ -496,9 +514,9 @@ TEST(MockScenarioSelection, MarkerOnlyCountsInTheLastUserMessage) {
       R"({"messages":[{"role":"user","content":"[[scenario:thinking]]"},)"
       R"({"role":"assistant","content":"[[scenario:echo]]"}]})";
   EXPECT_EQ(select_scenario("", before_assistant), "thinking");
-  const std::string in_blocks =
-      R"({"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"a"},)"
-      R"({"type":"text","text":"now [[scenario:error_429]]"}]}]})";
+  const std::string in_blocks = R"({"messages":[{"role":"user","content":[)"
+                                R"({"type":"tool_result","tool_use_id":"t","content":"a"},)"
+                                R"({"type":"text","text":"now [[scenario:error_429]]"}]}]})";
   EXPECT_EQ(select_scenario("", in_blocks), "error_429");
 }
 
@@ -526,11 +544,13 @@ TEST(MockEndpoints, CountTokensModelsAndErrors) {
 
   EXPECT_EQ(error_type_for_status(402), "billing_error");
   EXPECT_EQ(error_type_for_status(409), "conflict_error");
-  EXPECT_EQ(json::parse(error_body(529, "req_1")),
-            json::parse(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},)"
-                        R"("request_id":"req_1"})"));
-  EXPECT_EQ(parse_object(error_body(400, "r", "max_tokens: Field required")).at("error").at("message"),
-            "max_tokens: Field required");
+  EXPECT_EQ(
+      json::parse(error_body(529, "req_1")),
+      json::parse(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},)"
+                  R"("request_id":"req_1"})"));
+  EXPECT_EQ(
+      parse_object(error_body(400, "r", "max_tokens: Field required")).at("error").at("message"),
+      "max_tokens: Field required");
 }
 
 }  // namespace
