@@ -114,6 +114,9 @@ void check_keys(const YAML::Node& map, const std::string& path,
                 const std::array<std::string_view, N>& allowed, const Origins& origins) {
   if (!map.IsMap()) origins.fail(map, path, "expected a map of keys");
   for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsMap() || it->first.IsSequence()) {
+      origins.fail(it->first, path.empty() ? "(top level)" : path, "keys must be plain strings");
+    }
     const std::string key = it->first.as<std::string>();
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       std::string known;
@@ -131,6 +134,8 @@ void apply_env(YAML::Node& root, Origins& origins) {
     YAML::Node node = root;
     std::string joined;
     for (const auto& part : path) {
+      // yaml-cpp throws on a scalar's operator[] (and turns a sequence into a map).
+      if (node.IsScalar() || node.IsSequence()) origins.fail(node, joined, "expected a map of keys");
       joined += (joined.empty() ? "" : ".") + part;
       node.reset(node[part]);
     }
@@ -344,6 +349,7 @@ Config read_config(YAML::Node root, const std::string& source) {
   const YAML::Node providers = root["providers"];
   if (!providers.IsMap()) r.fail(providers, "providers", "expected a map of provider names");
   for (auto it = providers.begin(); it != providers.end(); ++it) {
+    if (!it->first.IsScalar()) r.fail(it->first, "providers", "provider names must be plain strings");
     ProviderConfig p;
     read_provider(r, it->first.as<std::string>(), it->second, origins, p);
     config.providers.push_back(std::move(p));

@@ -4,6 +4,7 @@
 #include <exception>
 #include <optional>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/json/parse.hpp>
@@ -18,6 +19,7 @@
 namespace warden::server {
 
 namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
 using core::ErrorKind;
 using observability::LogLevel;
 
@@ -48,6 +50,14 @@ http::request<http::string_body> build_upstream_request(
   for (const auto& [name, value] : credentials) out.set(name, value);
   out.body() = request.body_modified ? boost::json::serialize(request.body) : request.original_body;
   return out;
+}
+
+// Completes when the client disconnects (true; the upstream call is then
+// closed so the racing operation ends at once) or when cancelled (false).
+asio::awaitable<bool> cancel_when_client_leaves(ClientWriter& client, upstream::UpstreamCall& call) {
+  const bool gone = co_await client.wait_disconnect();
+  if (gone) call.cancel();
+  co_return gone;
 }
 
 core::Error policy_failure(const policy::Policy& policy, const std::exception& e) {
@@ -120,7 +130,12 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
   upstream::UpstreamCall call(services.anthropic);
   auto upstream_request = build_upstream_request(client_request, request, provider, *credentials,
                                                  services.config.auth.proxy_key_header);
-  auto connected = co_await call.start(std::move(upstream_request));
+  // A non-streaming answer can take minutes: a client that leaves meanwhile
+  // cancels the upstream request, as it does during a stream.
+  auto started = co_await (call.start(std::move(upstream_request)) ||
+                           cancel_when_client_leaves(client, call));
+  if (started.index() == 1) co_return false;
+  auto& connected = std::get<0>(started);
   if (!connected) {
     log_request(request, client_request, 502, timer, "", connected.error().message);
     co_return co_await reply_error(client, version, keep_alive, connected.error());
@@ -133,7 +148,10 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
   if (call.status() != 200 || !event_stream) {
     // Whole answers: errors (forwarded with their status, body and retry-after)
     // and non-streaming messages.
-    auto body = co_await call.read_all(services.config.limits.max_upstream_body_bytes);
+    auto read = co_await (call.read_all(services.config.limits.max_upstream_body_bytes) ||
+                          cancel_when_client_leaves(client, call));
+    if (read.index() == 1) co_return false;
+    auto& body = std::get<0>(read);
     if (!body) {
       log_request(request, client_request, 502, timer, upstream_request_id, body.error().message);
       co_return co_await reply_error(client, version, keep_alive, body.error());

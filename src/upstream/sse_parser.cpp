@@ -12,6 +12,10 @@ bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
       raw_.push_back('\n');
       pos = 1;
     }
+    if (raw_.size() > max_event_bytes_) {  // checked before dispatching, not only after the read
+      failed_ = true;
+      return false;
+    }
     process_line(line_, out);
     line_.clear();
   }
@@ -31,6 +35,7 @@ bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     }
     const std::size_t next = (bytes[end] == '\r' && bytes[end + 1] == '\n') ? end + 2 : end + 1;
     raw_.append(bytes.substr(pos, next - pos));
+    if (raw_.size() > max_event_bytes_) break;  // too big: fail below instead of dispatching
     process_line(line_, out);
     line_.clear();
     pos = next;
