@@ -190,8 +190,8 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
   head.set(http::field::cache_control, "no-cache");
   head.set("x-accel-buffering", "no");
   head.keep_alive(keep_alive);
-  const bool started = co_await client.start_stream(head);
-  if (!started) co_return false;
+  const bool head_sent = co_await client.start_stream(head);
+  if (!head_sent) co_return false;
 
   const auto outcome = co_await pipeline::run_stream(call, policy, context, client,
                                                      services.config.stream_channel_capacity);
