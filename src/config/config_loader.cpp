@@ -98,14 +98,16 @@ std::string expand_env(const std::string& text) {
   return out;
 }
 
-void expand_tree(YAML::Node node) {
+void expand_tree(YAML::Node node, const Origins& origins, int depth = 0) {
+  // An alias may point at its own ancestor (`a: &x {b: *x}`): the tree is then a cycle.
+  if (depth > 64) origins.fail(node, "(alias)", "nested too deeply (does an alias contain itself?)");
   if (node.IsScalar()) {
     const std::string& text = node.Scalar();
     if (text.find("${") != std::string::npos) node = expand_env(text);
   } else if (node.IsMap()) {
-    for (auto it = node.begin(); it != node.end(); ++it) expand_tree(it->second);
+    for (auto it = node.begin(); it != node.end(); ++it) expand_tree(it->second, origins, depth + 1);
   } else if (node.IsSequence()) {
-    for (auto child : node) expand_tree(child);
+    for (auto child : node) expand_tree(child, origins, depth + 1);
   }
 }
 
@@ -277,7 +279,7 @@ Config read_config(YAML::Node root, const std::string& source) {
   // A file that names no providers gets the default Anthropic one.
   if (!root["providers"]) root["providers"] = YAML::Load(std::string(kDefaultProviders));
   apply_env(root, origins);
-  expand_tree(root);
+  expand_tree(root, origins);
   const Reader r(origins);
 
   check_keys(root, "", kTopKeys, origins);

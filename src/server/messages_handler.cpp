@@ -134,7 +134,10 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
   // cancels the upstream request, as it does during a stream.
   auto started = co_await (call.start(std::move(upstream_request)) ||
                            cancel_when_client_leaves(client, call));
-  if (started.index() == 1) co_return false;
+  if (started.index() == 1) {
+    log_request(request, client_request, 499, timer, "", "client disconnected");
+    co_return false;
+  }
   auto& connected = std::get<0>(started);
   if (!connected) {
     log_request(request, client_request, 502, timer, "", connected.error().message);
@@ -150,7 +153,10 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
     // and non-streaming messages.
     auto read = co_await (call.read_all(services.config.limits.max_upstream_body_bytes) ||
                           cancel_when_client_leaves(client, call));
-    if (read.index() == 1) co_return false;
+    if (read.index() == 1) {
+      log_request(request, client_request, 499, timer, "", "client disconnected");
+      co_return false;
+    }
     auto& body = std::get<0>(read);
     if (!body) {
       log_request(request, client_request, 502, timer, upstream_request_id, body.error().message);

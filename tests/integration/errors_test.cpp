@@ -187,5 +187,22 @@ TEST_F(ErrorsTest, ClientDisconnectCancelsTheUpstreamRequest) {
   EXPECT_EQ(gateway_->mock_stats().at("active_streams").to_number<std::int64_t>(), 0);
 }
 
+TEST_F(ErrorsTest, ClientDisconnectCancelsANonStreamingRequest) {
+  // The mock answers "slow" non-streaming after 20 × 200 ms; the client leaves after 300 ms.
+  const auto start = std::chrono::steady_clock::now();
+  HttpRequest r{"POST", "/v1/messages", anthropic_headers("slow"),
+                messages_body("claude-x", false)};
+  send_and_abandon(gateway_->port(), serialize(r, gateway_->port()), std::chrono::milliseconds(300));
+  std::string log;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(3)) {
+    log = gateway_->warden->stderr_text();
+    if (log.find("\"status\":499") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Warden noticed while the upstream was still thinking (before its 4 s answer).
+  EXPECT_NE(log.find("\"status\":499"), std::string::npos) << log;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
 }  // namespace
 }  // namespace warden::testing

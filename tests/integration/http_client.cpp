@@ -1,7 +1,14 @@
 #include "integration/http_client.hpp"
 
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,14 +30,6 @@ namespace bh = beast::http;
 using asio::ip::tcp;
 
 namespace {
-
-void set_timeouts(tcp::socket& socket, std::chrono::milliseconds timeout) {
-  timeval tv{};
-  tv.tv_sec = timeout.count() / 1000;
-  tv.tv_usec = (timeout.count() % 1000) * 1000;
-  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
 
 bh::request<bh::string_body> to_beast(const HttpRequest& request, std::uint16_t port) {
   bh::request<bh::string_body> out{bh::string_to_verb(request.method), request.target, 11};
@@ -60,11 +59,10 @@ struct HttpConnection::Impl {
   std::uint16_t port;
 };
 
-HttpConnection::HttpConnection(std::uint16_t port, std::chrono::milliseconds timeout)
+HttpConnection::HttpConnection(std::uint16_t port)
     : impl_(std::make_unique<Impl>()) {
   impl_->port = port;
   impl_->socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  set_timeouts(impl_->socket, timeout);
 }
 
 HttpConnection::~HttpConnection() = default;
@@ -115,29 +113,60 @@ bool HttpConnection::peer_closed() {
   return n == 0 && ec;
 }
 
-HttpResponse http(std::uint16_t port, const HttpRequest& request,
-                  std::chrono::milliseconds timeout) {
-  HttpConnection connection(port, timeout);
+HttpResponse http(std::uint16_t port, const HttpRequest& request) {
+  HttpConnection connection(port);
   return connection.send(request);
 }
 
+namespace {
+
+int connect_loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot connect to port " + std::to_string(port));
+  }
+  return fd;
+}
+
+}  // namespace
+
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
                          std::chrono::milliseconds timeout) {
-  asio::io_context io;
-  tcp::socket socket(io);
-  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  set_timeouts(socket, timeout);
-  boost::system::error_code ec;
-  asio::write(socket, asio::buffer(bytes), ec);
+  const int fd = connect_loopback(port);
+  (void)!::write(fd, bytes.data(), bytes.size());
   std::string out;
   char buf[4096];
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const std::size_t n = socket.read_some(asio::buffer(buf), ec);
-    if (ec) break;
-    out.append(buf, n);
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
   }
+  ::close(fd);
   return out;
+}
+
+void send_and_abandon(std::uint16_t port, const std::string& bytes,
+                      std::chrono::milliseconds linger) {
+  const int fd = connect_loopback(port);
+  (void)!::write(fd, bytes.data(), bytes.size());
+  std::this_thread::sleep_for(linger);
+  ::close(fd);
+}
+
+std::string serialize(const HttpRequest& request, std::uint16_t port) {
+  std::ostringstream out;
+  out << to_beast(request, port);
+  return out.str();
 }
 
 std::string messages_body(const std::string& model, bool stream, const std::string& text) {

@@ -30,11 +30,10 @@ struct HttpResponse {
   }
 };
 
-// One keep-alive connection.
+// One keep-alive connection. Reads block; ctest's per-test timeout bounds a hang.
 class HttpConnection {
  public:
-  explicit HttpConnection(std::uint16_t port,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  explicit HttpConnection(std::uint16_t port);
   ~HttpConnection();
   HttpResponse send(const HttpRequest& request);
   // Reads only the response head and the first `n` body bytes, then returns.
@@ -47,13 +46,19 @@ class HttpConnection {
   std::unique_ptr<Impl> impl_;
 };
 
-HttpResponse http(std::uint16_t port, const HttpRequest& request,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
+HttpResponse http(std::uint16_t port, const HttpRequest& request);
 
 // Sends `bytes` as they are and returns everything read until the server
 // closes the connection or `timeout` passes.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Sends `bytes`, waits `linger`, and closes the connection without reading.
+void send_and_abandon(std::uint16_t port, const std::string& bytes,
+                      std::chrono::milliseconds linger);
+
+// The bytes of a whole HTTP/1.1 request.
+std::string serialize(const HttpRequest& request, std::uint16_t port);
 
 // A /v1/messages body: {"model":…,"max_tokens":64,"messages":[user: text],"stream":…}.
 std::string messages_body(const std::string& model, bool stream, const std::string& text = "hi");
