@@ -26,13 +26,14 @@ if command -v node >/dev/null 2>&1; then
 fi
 read -r -a missing <<<"${missing[*]}"
 
+sudo_cmd=()
+[[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
-  sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 if [[ "${1:-}" == "--test" ]] && ! command -v npm >/dev/null 2>&1; then
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]:-}" apt-get install -y -qq npm
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm
 fi
