@@ -77,6 +77,9 @@ asio::awaitable<void> PolicyExecutor::run(EventChannel& in, EventChannel& out) {
   const boost::system::error_code end = asio::error::eof;
   core::StreamEvent marker{core::Ping{}, {}, false};
   co_await out.async_send(end, std::move(marker), kNoThrow);
+  // After a failure nobody reads the rest: closing the input stops the reader
+  // (and so the upstream read) instead of leaving it blocked on a full channel.
+  if (failed) close_channel(in);
 }
 
 }  // namespace warden::pipeline

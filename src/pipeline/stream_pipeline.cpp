@@ -31,8 +31,8 @@ struct StreamState {
   StreamOutcome outcome;
 
   void abort() {
-    ingress.close();
-    egress.close();
+    close_channel(ingress);
+    close_channel(egress);
     call.cancel();
   }
 };
