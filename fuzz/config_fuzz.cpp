@@ -1,1 +1,25 @@
-// placeholder until the unit-test author writes this file
+// Fuzzes config::load_config_text. Bad input must end in a ConfigError; any other
+// exception escaping the loader is a bug.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "config/config_loader.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string yaml(reinterpret_cast<const char*>(data), size);
+  try {
+    const auto config = warden::config::load_config_text(yaml, "fuzz.yaml");
+    if (config.anthropic_provider() == nullptr) std::abort();
+  } catch (const warden::config::ConfigError&) {
+    // Expected for bad input.
+  } catch (const std::exception& e) {
+    std::cerr << "config_fuzz: not a ConfigError: " << e.what() << "\n";
+    std::abort();
+  }
+  return 0;
+}

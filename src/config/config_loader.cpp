@@ -100,12 +100,16 @@ std::string expand_env(const std::string& text) {
 
 void expand_tree(YAML::Node node, const Origins& origins, int depth = 0) {
   // An alias may point at its own ancestor (`a: &x {b: *x}`): the tree is then a cycle.
-  if (depth > 64) origins.fail(node, "(alias)", "nested too deeply (does an alias contain itself?)");
+  if (depth > 64) {
+    origins.fail(node, "(alias)", "nested too deeply (does an alias contain itself?)");
+  }
   if (node.IsScalar()) {
     const std::string& text = node.Scalar();
     if (text.find("${") != std::string::npos) node = expand_env(text);
   } else if (node.IsMap()) {
-    for (auto it = node.begin(); it != node.end(); ++it) expand_tree(it->second, origins, depth + 1);
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      expand_tree(it->second, origins, depth + 1);
+    }
   } else if (node.IsSequence()) {
     for (auto child : node) expand_tree(child, origins, depth + 1);
   }
@@ -114,6 +118,7 @@ void expand_tree(YAML::Node node, const Origins& origins, int depth = 0) {
 template <std::size_t N>
 void check_keys(const YAML::Node& map, const std::string& path,
                 const std::array<std::string_view, N>& allowed, const Origins& origins) {
+  if (map.IsNull()) return;  // `auth:` with every key commented out: all defaults
   if (!map.IsMap()) origins.fail(map, path, "expected a map of keys");
   for (auto it = map.begin(); it != map.end(); ++it) {
     if (it->first.IsMap() || it->first.IsSequence()) {
@@ -137,7 +142,9 @@ void apply_env(YAML::Node& root, Origins& origins) {
     std::string joined;
     for (const auto& part : path) {
       // yaml-cpp throws on a scalar's operator[] (and turns a sequence into a map).
-      if (node.IsScalar() || node.IsSequence()) origins.fail(node, joined, "expected a map of keys");
+      if (node.IsScalar() || node.IsSequence()) {
+        origins.fail(node, joined, "expected a map of keys");
+      }
       joined += (joined.empty() ? "" : ".") + part;
       node.reset(node[part]);
     }
@@ -351,7 +358,9 @@ Config read_config(YAML::Node root, const std::string& source) {
   const YAML::Node providers = root["providers"];
   if (!providers.IsMap()) r.fail(providers, "providers", "expected a map of provider names");
   for (auto it = providers.begin(); it != providers.end(); ++it) {
-    if (!it->first.IsScalar()) r.fail(it->first, "providers", "provider names must be plain strings");
+    if (!it->first.IsScalar()) {
+      r.fail(it->first, "providers", "provider names must be plain strings");
+    }
     ProviderConfig p;
     read_provider(r, it->first.as<std::string>(), it->second, origins, p);
     config.providers.push_back(std::move(p));

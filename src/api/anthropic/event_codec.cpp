@@ -125,7 +125,9 @@ core::Result<core::StreamEvent> decode_event(std::string_view name, std::string_
   if (type.empty()) type = name;
   auto payload = decode_payload(type, object);
   if (!payload) return tl::unexpected(std::move(payload.error()));
-  if (auto* unknown = std::get_if<core::UnknownEvent>(&*payload); unknown && name != "message") {
+  // A JSON type names an unnamed event only if it fits on an `event:` line.
+  if (auto* unknown = std::get_if<core::UnknownEvent>(&*payload);
+      unknown && (name != "message" || unknown->name.find_first_of("\r\n") != std::string::npos)) {
     unknown->name = name;
   }
   return core::StreamEvent{std::move(*payload), std::move(raw), false};

@@ -27,7 +27,8 @@ HeaderLines lines_of(const http::fields& fields) {
   return out;
 }
 
-HeaderLines forward_request(const HeaderLines& in, std::string_view gateway_key_header = "x-warden-key") {
+HeaderLines forward_request(const HeaderLines& in,
+                            std::string_view gateway_key_header = "x-warden-key") {
   http::fields to;
   copy_request_headers(make_fields(in), to, gateway_key_header);
   return lines_of(to);
