@@ -99,6 +99,89 @@ asio::awaitable<bool> reply_error(ClientWriter& client, unsigned version, bool k
   co_return written && keep_alive;
 }
 
+namespace {
+
+// What one Messages request carries from stage to stage.
+struct Exchange {
+  ClientWriter& client;
+  const http::request<http::string_body>& client_request;
+  const Services& services;
+  core::Request& request;
+  policy::PolicyContext& context;
+  upstream::UpstreamCall& call;
+  const Timer& timer;
+  unsigned version;
+  bool keep_alive;
+
+  void log(unsigned status, std::string_view note) const {
+    log_request(request, client_request, status, timer, call.head()["request-id"], note);
+  }
+};
+
+// Errors (forwarded with their status, body and retry-after) and non-streaming messages.
+asio::awaitable<bool> forward_whole_answer(Exchange& x, api::anthropic::Endpoint endpoint) {
+  auto read = co_await (x.call.read_all(x.services.config.limits.max_upstream_body_bytes) ||
+                        cancel_when_client_leaves(x.client, x.call));
+  if (read.index() == 1) {
+    x.log(499, "client disconnected");
+    co_return false;
+  }
+  auto& body = std::get<0>(read);
+  if (!body) {
+    x.log(502, body.error().message);
+    co_return co_await reply_error(x.client, x.version, x.keep_alive, body.error());
+  }
+  if (x.call.status() == 200 && endpoint == api::anthropic::Endpoint::kMessages) {
+    boost::system::error_code ec;
+    boost::json::value parsed = boost::json::parse(*body, ec);
+    if (!ec && parsed.is_object()) {
+      bool modified = false;
+      std::optional<core::Error> policy_error;
+      try {
+        co_await x.services.policy->on_response(parsed.get_object(), modified, x.context);
+      } catch (const std::exception& e) {
+        policy_error = policy_failure(*x.services.policy, e);
+      }
+      if (policy_error) {
+        co_return co_await reply_error(x.client, x.version, x.keep_alive, *policy_error);
+      }
+      if (modified) *body = boost::json::serialize(parsed);
+    }
+  }
+  http::response<http::string_body> response;
+  response.version(x.version);
+  // By number: Beast's enum has no 529, and the upstream's reason phrase is kept.
+  response.result(x.call.status());
+  response.reason(x.call.head().reason());
+  upstream::copy_response_headers(x.call.head(), response.base());
+  response.keep_alive(x.keep_alive);
+  response.body() = std::move(*body);
+  x.log(x.call.status(), "");
+  const bool written = co_await x.client.write_response(response);
+  co_return written && x.keep_alive;
+}
+
+// A 200 event stream, through the pipeline stages.
+asio::awaitable<bool> forward_stream(Exchange& x) {
+  http::response<http::empty_body> head{http::status::ok, x.version};
+  upstream::copy_response_headers(x.call.head(), head.base());
+  head.set(http::field::cache_control, "no-cache");
+  head.set("x-accel-buffering", "no");
+  head.keep_alive(x.keep_alive);
+  const bool head_sent = co_await x.client.start_stream(head);
+  if (!head_sent) co_return false;
+
+  const auto outcome = co_await pipeline::run_stream(x.call, *x.services.policy, x.context,
+                                                     x.client,
+                                                     x.services.config.stream_channel_capacity);
+  x.log(200, outcome.client_gone ? "client disconnected" : outcome.error);
+  if (outcome.client_gone) co_return false;
+  const bool finished = co_await x.client.finish_stream();
+  co_return finished && x.keep_alive;
+}
+
+}  // namespace
+
 asio::awaitable<bool> handle_messages(ClientWriter& client,
                                       http::request<http::string_body>& client_request,
                                       const Services& services,
@@ -117,13 +200,12 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
   core::Request& request = *decoded;
 
   policy::PolicyContext context{core::random_id("txn_"), &request, {}};
-  policy::Policy& policy = *services.policy;
   // Policies fail closed; co_await is not allowed in a catch block, hence the optional.
   std::optional<core::Error> policy_error;
   try {
-    co_await policy.on_request(request, context);
+    co_await services.policy->on_request(request, context);
   } catch (const std::exception& e) {
-    policy_error = policy_failure(policy, e);
+    policy_error = policy_failure(*services.policy, e);
   }
   if (policy_error) co_return co_await reply_error(client, version, keep_alive, *policy_error);
 
@@ -143,69 +225,13 @@ asio::awaitable<bool> handle_messages(ClientWriter& client,
     log_request(request, client_request, 502, timer, "", connected.error().message);
     co_return co_await reply_error(client, version, keep_alive, connected.error());
   }
-  const std::string upstream_request_id(call.head()["request-id"]);
-  const bool event_stream =
-      boost::beast::iequals(call.head()[http::field::content_type].substr(0, 17),
-                            "text/event-stream");
 
-  if (call.status() != 200 || !event_stream) {
-    // Whole answers: errors (forwarded with their status, body and retry-after)
-    // and non-streaming messages.
-    auto read = co_await (call.read_all(services.config.limits.max_upstream_body_bytes) ||
-                          cancel_when_client_leaves(client, call));
-    if (read.index() == 1) {
-      log_request(request, client_request, 499, timer, "", "client disconnected");
-      co_return false;
-    }
-    auto& body = std::get<0>(read);
-    if (!body) {
-      log_request(request, client_request, 502, timer, upstream_request_id, body.error().message);
-      co_return co_await reply_error(client, version, keep_alive, body.error());
-    }
-    if (call.status() == 200 && endpoint == api::anthropic::Endpoint::kMessages) {
-      boost::system::error_code ec;
-      boost::json::value parsed = boost::json::parse(*body, ec);
-      if (!ec && parsed.is_object()) {
-        bool modified = false;
-        try {
-          co_await policy.on_response(parsed.get_object(), modified, context);
-        } catch (const std::exception& e) {
-          policy_error = policy_failure(policy, e);
-        }
-        if (policy_error) {
-          co_return co_await reply_error(client, version, keep_alive, *policy_error);
-        }
-        if (modified) *body = boost::json::serialize(parsed);
-      }
-    }
-    http::response<http::string_body> response;
-    response.version(version);
-    // By number: Beast's enum has no 529, and the upstream's reason phrase is kept.
-    response.result(call.status());
-    response.reason(call.head().reason());
-    upstream::copy_response_headers(call.head(), response.base());
-    response.keep_alive(keep_alive);
-    response.body() = std::move(*body);
-    log_request(request, client_request, call.status(), timer, upstream_request_id, "");
-    const bool written = co_await client.write_response(response);
-    co_return written && keep_alive;
-  }
-
-  http::response<http::empty_body> head{http::status::ok, version};
-  upstream::copy_response_headers(call.head(), head.base());
-  head.set(http::field::cache_control, "no-cache");
-  head.set("x-accel-buffering", "no");
-  head.keep_alive(keep_alive);
-  const bool head_sent = co_await client.start_stream(head);
-  if (!head_sent) co_return false;
-
-  const auto outcome = co_await pipeline::run_stream(call, policy, context, client,
-                                                     services.config.stream_channel_capacity);
-  log_request(request, client_request, 200, timer, upstream_request_id,
-              outcome.client_gone ? "client disconnected" : outcome.error);
-  if (outcome.client_gone) co_return false;
-  const bool finished = co_await client.finish_stream();
-  co_return finished && keep_alive;
+  Exchange exchange{client, client_request, services, request, context, call, timer, version,
+                    keep_alive};
+  const bool event_stream = boost::beast::iequals(
+      call.head()[http::field::content_type].substr(0, 17), "text/event-stream");
+  if (call.status() == 200 && event_stream) co_return co_await forward_stream(exchange);
+  co_return co_await forward_whole_answer(exchange, endpoint);
 }
 
 }  // namespace warden::server
