@@ -2,14 +2,11 @@
 
 namespace warden::config {
 
-const ProviderConfig* Config::anthropic_provider() const {
-  const ProviderConfig* first = nullptr;
+const ProviderConfig* Config::provider(std::string_view name) const {
   for (const auto& p : providers) {
-    if (p.dialect != "anthropic") continue;
-    if (p.name == "anthropic") return &p;
-    if (first == nullptr) first = &p;
+    if (p.name == name) return &p;
   }
-  return first;
+  return nullptr;
 }
 
 }  // namespace warden::config

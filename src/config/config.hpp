@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace warden::config {
@@ -19,6 +20,17 @@ struct ProviderConfig {
   double read_timeout_seconds = 600;  // per read; non-streaming calls can take minutes
   std::size_t pool_max_idle = 64;     // idle keep-alive connections kept per I/O thread
   double pool_idle_timeout_seconds = 30;
+  // When Warden itself speaks Anthropic to this provider (for an OpenAI client).
+  std::string anthropic_version = "2023-06-01";
+  std::int64_t default_max_tokens = 8192;  // for OpenAI clients that set no limit
+  std::vector<std::string> models;         // listed by GET /v1/models
+};
+
+// A model name (glob: `*`, `?`) → a provider; `model` renames it upstream (an alias).
+struct RouteConfig {
+  std::string match;
+  std::string provider;
+  std::string model;  // empty: the client's model name goes upstream unchanged
 };
 
 enum class AuthMode { kPassthrough, kProxyKey, kBoth };
@@ -50,11 +62,10 @@ struct Config {
   AuthConfig auth;
   LimitsConfig limits;
   std::vector<ProviderConfig> providers;
+  std::vector<RouteConfig> routes;  // first match wins
   std::string policy_type = "noop";
 
-  // The provider serving Anthropic Messages requests (the one named "anthropic",
-  // else the first of that dialect), or nullptr.
-  const ProviderConfig* anthropic_provider() const;
+  const ProviderConfig* provider(std::string_view name) const;
 };
 
 }  // namespace warden::config

@@ -23,17 +23,25 @@ namespace {
 constexpr std::array<std::string_view, 6> kTopScalarKeys = {
     "listen", "threads", "data_dir", "shutdown_grace_seconds", "log_level",
     "stream_channel_capacity"};
-constexpr std::array<std::string_view, 10> kTopKeys = {
+constexpr std::array<std::string_view, 11> kTopKeys = {
     "listen", "threads", "data_dir", "shutdown_grace_seconds", "log_level",
-    "stream_channel_capacity", "auth", "limits", "providers", "policy"};
+    "stream_channel_capacity", "auth", "limits", "providers", "routes", "policy"};
 constexpr std::array<std::string_view, 5> kAuthKeys = {
     "mode", "proxy_key", "proxy_key_header", "admin_key", "admin_localhost_exempt"};
 constexpr std::array<std::string_view, 5> kLimitsKeys = {
     "max_body_bytes", "max_header_bytes", "header_timeout_seconds", "body_timeout_seconds",
     "max_upstream_body_bytes"};
-constexpr std::array<std::string_view, 8> kProviderKeys = {
+// Scalar provider keys (the environment can override these) …
+constexpr std::array<std::string_view, 10> kProviderKeys = {
     "dialect", "base_url", "api_key", "ca_file", "connect_timeout_seconds",
-    "read_timeout_seconds", "pool_max_idle", "pool_idle_timeout_seconds"};
+    "read_timeout_seconds", "pool_max_idle", "pool_idle_timeout_seconds", "anthropic_version",
+    "default_max_tokens"};
+// … and all of them.
+constexpr std::array<std::string_view, 11> kAllProviderKeys = {
+    "dialect", "base_url", "api_key", "ca_file", "connect_timeout_seconds",
+    "read_timeout_seconds", "pool_max_idle", "pool_idle_timeout_seconds", "anthropic_version",
+    "default_max_tokens", "models"};
+constexpr std::array<std::string_view, 3> kRouteKeys = {"match", "provider", "model"};
 constexpr std::array<std::string_view, 1> kPolicyKeys = {"type"};
 
 constexpr std::string_view kDefaultProviders = R"(
@@ -41,6 +49,20 @@ anthropic:
   dialect: anthropic
   base_url: https://api.anthropic.com
   api_key: ${ANTHROPIC_API_KEY}
+openai:
+  dialect: openai
+  base_url: https://api.openai.com/v1
+  api_key: ${OPENAI_API_KEY}
+)";
+
+// Used when the file has no `routes`; a route whose provider does not exist is skipped.
+constexpr std::string_view kDefaultRoutes = R"(
+- { match: "claude-*", provider: anthropic }
+- { match: "gpt-*", provider: openai }
+- { match: "o1*", provider: openai }
+- { match: "o3*", provider: openai }
+- { match: "o4*", provider: openai }
+- { match: "chatgpt-*", provider: openai }
 )";
 
 std::string upper_env_name(std::string_view path) {
@@ -246,7 +268,7 @@ void read_listen(const Reader& r, const YAML::Node& node, Config& config) {
 void read_provider(const Reader& r, const std::string& name, const YAML::Node& node,
                    const Origins& origins, ProviderConfig& p) {
   const std::string path = "providers." + name;
-  check_keys(node, path, kProviderKeys, origins);
+  check_keys(node, path, kAllProviderKeys, origins);
   p.name = name;
   if (auto n = node["dialect"]) {
     p.dialect = r.text(n, path + ".dialect");
@@ -277,13 +299,42 @@ void read_provider(const Reader& r, const std::string& name, const YAML::Node& n
   if (auto n = node["pool_idle_timeout_seconds"]) {
     p.pool_idle_timeout_seconds = r.number(n, path + ".pool_idle_timeout_seconds", 0, 86400);
   }
+  if (auto n = node["anthropic_version"]) p.anthropic_version = r.text(n, path + ".anthropic_version");
+  if (auto n = node["default_max_tokens"]) {
+    p.default_max_tokens =
+        static_cast<std::int64_t>(r.count(n, path + ".default_max_tokens", 1, 10000000));
+  }
+  if (auto n = node["models"]) {
+    if (!n.IsSequence()) r.fail(n, path + ".models", "expected a list of model names");
+    for (const auto& model : n) p.models.push_back(r.text(model, path + ".models[]"));
+  }
+}
+
+void read_routes(const Reader& r, const YAML::Node& routes, bool defaults, const Origins& origins,
+                 Config& config) {
+  if (!routes.IsSequence()) r.fail(routes, "routes", "expected a list of {match, provider}");
+  std::size_t i = 0;
+  for (const auto& node : routes) {
+    const std::string path = "routes[" + std::to_string(i++) + "]";
+    check_keys(node, path, kRouteKeys, origins);
+    RouteConfig route;
+    if (!node["match"] || !node["provider"]) r.fail(node, path, "a route needs match and provider");
+    route.match = r.text(node["match"], path + ".match");
+    route.provider = r.text(node["provider"], path + ".provider");
+    if (auto n = node["model"]) route.model = r.text(n, path + ".model");
+    if (config.provider(route.provider) == nullptr) {
+      if (defaults) continue;
+      r.fail(node["provider"], path + ".provider", "no provider named '" + route.provider + "'");
+    }
+    config.routes.push_back(std::move(route));
+  }
 }
 
 Config read_config(YAML::Node root, const std::string& source) {
   Origins origins(source);
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) origins.fail(root, "(top level)", "expected a map of keys");
-  // A file that names no providers gets the default Anthropic one.
+  // A file that names no providers gets the default Anthropic and OpenAI ones.
   if (!root["providers"]) root["providers"] = YAML::Load(std::string(kDefaultProviders));
   apply_env(root, origins);
   expand_tree(root, origins);
@@ -365,8 +416,11 @@ Config read_config(YAML::Node root, const std::string& source) {
     read_provider(r, it->first.as<std::string>(), it->second, origins, p);
     config.providers.push_back(std::move(p));
   }
-  if (config.anthropic_provider() == nullptr) {
-    r.fail(providers, "providers", "at least one provider with dialect anthropic is needed");
+  if (config.providers.empty()) r.fail(providers, "providers", "at least one provider is needed");
+  if (auto routes = root["routes"]) {
+    read_routes(r, routes, false, origins, config);
+  } else {
+    read_routes(r, YAML::Load(std::string(kDefaultRoutes)), true, origins, config);
   }
 
   if (auto policy = root["policy"]) {

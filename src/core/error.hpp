@@ -22,8 +22,12 @@ enum class ErrorKind {
 };
 
 struct Error {
+  Error(ErrorKind kind, std::string message, std::string param = {})
+      : kind(kind), message(std::move(message)), param(std::move(param)) {}
+
   ErrorKind kind;
   std::string message;
+  std::string param;  // the request field at fault, when there is one (OpenAI's `param`)
 };
 
 }  // namespace warden::core

@@ -16,6 +16,7 @@ struct Request {
   Dialect dialect = Dialect::kAnthropic;
   std::string model;
   bool stream = false;
+  bool include_usage = false;  // OpenAI stream_options.include_usage
   boost::json::object body;   // the parsed body
   std::string original_body;  // the bytes the client sent
   bool body_modified = false; // set by whoever changes `body`: it is then re-serialized

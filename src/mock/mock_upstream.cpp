@@ -39,6 +39,7 @@
 #include <boost/json.hpp>
 
 #include "mock/mock_scenarios.hpp"
+#include "mock/mock_script.hpp"
 
 namespace warden::mock {
 namespace {
@@ -54,6 +55,7 @@ inline constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t kBodyLimit = 64ull * 1024 * 1024;  // above the API's 32 MB cap
 
 using Request = http::request<http::string_body>;
+using script::Dialect;
 
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 constexpr std::string_view kMockPrefix = "/_mock/";
@@ -89,7 +91,22 @@ std::string next_request_id(MockState& state) {
   return std::string("req_mock") + digits;
 }
 
-void add_common_headers(http::response_header<>& header, const std::string& request_id) {
+// The id and rate-limit headers the real API of `dialect` sends with every answer.
+void add_common_headers(http::response_header<>& header, const std::string& request_id,
+                        Dialect dialect) {
+  if (dialect == Dialect::kOpenAI) {
+    header.set("x-request-id", request_id);
+    header.set("openai-version", "2020-10-01");
+    header.set("openai-organization", "warden-mock");
+    header.set("openai-processing-ms", "1");
+    header.set("x-ratelimit-limit-requests", "1000");
+    header.set("x-ratelimit-limit-tokens", "1000000");
+    header.set("x-ratelimit-remaining-requests", "999");
+    header.set("x-ratelimit-remaining-tokens", "999000");
+    header.set("x-ratelimit-reset-requests", "60ms");
+    header.set("x-ratelimit-reset-tokens", "60ms");
+    return;
+  }
   header.set("request-id", request_id);
   header.set("anthropic-ratelimit-requests-limit", "1000");
   header.set("anthropic-ratelimit-requests-remaining", "999");
@@ -150,12 +167,13 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
 
 template <class Stream>
 asio::awaitable<Next> write_json(Stream& stream, const Request& req, const std::string& request_id,
-                                 unsigned status, const std::string& body, bool retry_after) {
+                                 unsigned status, const std::string& body, bool retry_after,
+                                 Dialect dialect) {
   http::response<http::string_body> res;
   res.version(req.version());
   set_status(res, status);
   res.set(http::field::content_type, "application/json");
-  add_common_headers(res, request_id);
+  add_common_headers(res, request_id, dialect);
   if (retry_after) res.set(http::field::retry_after, "1");
   res.keep_alive(req.keep_alive());
   res.body() = body;
@@ -171,10 +189,11 @@ asio::awaitable<Next> write_json(Stream& stream, const Request& req, const std::
 // `drop` without streaming: announce the whole body, send half of it, hang up.
 template <class Stream>
 asio::awaitable<Next> write_truncated_json(Stream& stream, const Request& req,
-                                           const std::string& request_id, const std::string& body) {
+                                           const std::string& request_id, const std::string& body,
+                                           Dialect dialect) {
   http::response<http::empty_body> res{http::status::ok, req.version()};
   res.set(http::field::content_type, "application/json");
-  add_common_headers(res, request_id);
+  add_common_headers(res, request_id, dialect);
   res.content_length(body.size());
   http::response_serializer<http::empty_body> serializer{res};
   auto [ec, n] = co_await http::async_write_header(stream, serializer, kNoThrow);
@@ -191,11 +210,11 @@ asio::awaitable<Next> write_truncated_json(Stream& stream, const Request& req,
 template <class Stream>
 asio::awaitable<Next> write_stream(Stream& stream, const Request& req,
                                    const std::string& request_id, const MockReply& reply,
-                                   MockState& state) {
+                                   Dialect dialect, MockState& state) {
   http::response<http::empty_body> res{http::status::ok, req.version()};
   res.set(http::field::content_type, "text/event-stream; charset=utf-8");
   res.set(http::field::cache_control, "no-cache");
-  add_common_headers(res, request_id);
+  add_common_headers(res, request_id, dialect);
   res.keep_alive(req.keep_alive());
   res.chunked(true);
   http::response_serializer<http::empty_body> serializer{res};
@@ -238,23 +257,28 @@ asio::awaitable<Next> write_stream(Stream& stream, const Request& req,
   co_return req.keep_alive() ? Next::kKeepAlive : Next::kClose;
 }
 
+// `POST /v1/messages` (Anthropic) or `POST …/chat/completions` (OpenAI): a scripted scenario.
 template <class Stream>
-asio::awaitable<Next> answer_messages_request(Stream& stream, const Request& req,
-                                              const std::string& request_id, MockState& state) {
+asio::awaitable<Next> answer_scenario_request(Stream& stream, const Request& req,
+                                              const std::string& request_id, Dialect dialect,
+                                              MockState& state) {
   MessagesRequest input;
   input.body = req.body();
   input.scenario_header = req["x-mock-scenario"];
   input.delay_header = req["x-mock-delay-ms"];
   input.request_id = request_id;
-  const MockReply reply = answer_messages(input);
+  const MockReply reply =
+      dialect == Dialect::kOpenAI ? answer_chat_completions(input) : answer_messages(input);
 
-  if (reply.streaming) co_return co_await write_stream(stream, req, request_id, reply, state);
+  if (reply.streaming) {
+    co_return co_await write_stream(stream, req, request_id, reply, dialect, state);
+  }
   co_await sleep_for(reply.delay);
   if (reply.end == ReplyEnd::kDrop) {
-    co_return co_await write_truncated_json(stream, req, request_id, reply.body);
+    co_return co_await write_truncated_json(stream, req, request_id, reply.body, dialect);
   }
   co_return co_await write_json(stream, req, request_id, reply.status, reply.body,
-                                reply.retry_after);
+                                reply.retry_after, dialect);
 }
 
 template <class Stream>
@@ -267,19 +291,35 @@ asio::awaitable<Next> handle_request(Stream& stream, const Request& req, MockSta
 
   const http::verb method = req.method();
   if (method == http::verb::post && path == "/v1/messages") {
-    co_return co_await answer_messages_request(stream, req, request_id, state);
+    co_return co_await answer_scenario_request(stream, req, request_id, Dialect::kAnthropic,
+                                               state);
+  }
+  if (method == http::verb::post && is_chat_completions_path(path)) {
+    co_return co_await answer_scenario_request(stream, req, request_id, Dialect::kOpenAI, state);
   }
   // Every other endpoint answers one JSON body, built here so no temporary sits inside the
   // co_await below (g++ 12 miscompiles those).
   unsigned status = 200;
   std::string body;
+  // `GET /v1/models` answers in the dialect of the client asking (docs/mock-upstream.md).
+  const Dialect models_dialect =
+      wants_openai_models(req["anthropic-version"], req[http::field::authorization])
+          ? Dialect::kOpenAI
+          : Dialect::kAnthropic;
+  Dialect dialect = Dialect::kAnthropic;
   if (method == http::verb::post && path == "/v1/messages/count_tokens") {
     body = count_tokens_body(req.body());
   } else if (method == http::verb::get && path == "/v1/models") {
-    body = models_body();
+    dialect = models_dialect;
+    body = dialect == Dialect::kOpenAI ? openai_models_body() : models_body();
   } else if (method == http::verb::get && path.substr(0, kModelPrefix.size()) == kModelPrefix &&
              path.substr(kModelPrefix.size()) == kMockModel) {
     body = model_body();
+  } else if (method == http::verb::get && models_dialect == Dialect::kOpenAI &&
+             path.substr(0, kModelPrefix.size()) == kModelPrefix &&
+             path.substr(kModelPrefix.size()) == kMockOpenAIModel) {
+    dialect = Dialect::kOpenAI;
+    body = openai_model_body();
   } else if (method == http::verb::get && path == "/_mock/requests") {
     body = json::serialize(state.requests);
   } else if (method == http::verb::delete_ && path == "/_mock/requests") {
@@ -292,7 +332,7 @@ asio::awaitable<Next> handle_request(Stream& stream, const Request& req, MockSta
     status = 404;
     body = error_body(status, request_id);
   }
-  co_return co_await write_json(stream, req, request_id, status, body, false);
+  co_return co_await write_json(stream, req, request_id, status, body, false, dialect);
 }
 
 // One connection: requests in sequence (keep-alive) until either side ends it.
@@ -324,7 +364,7 @@ asio::awaitable<void> serve_connection(Stream stream, std::shared_ptr<MockState>
       Request too_large = parser.release();
       too_large.keep_alive(false);
       std::string body = error_body(413, request_id);
-      co_await write_json(stream, too_large, request_id, 413, body, false);
+      co_await write_json(stream, too_large, request_id, 413, body, false, Dialect::kAnthropic);
       break;
     }
     if (body_ec) break;

@@ -1,7 +1,7 @@
 #pragma once
 
-// `warden mock-upstream`: a scripted fake of the Anthropic Messages API over HTTP/1.1 or
-// HTTPS, for tests and demos. The behaviour is specified in docs/mock-upstream.md; the
+// `warden mock-upstream`: a scripted fake of the Anthropic Messages API and the OpenAI Chat
+// Completions API over HTTP/1.1 or HTTPS, for tests and demos. The behaviour is specified in docs/mock-upstream.md; the
 // scripted answers themselves live in mock/mock_scenarios.hpp.
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "pipeline/stream_pipeline.hpp"
 
+#include <variant>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -7,6 +9,8 @@
 
 #include "api/anthropic/client_formatter.hpp"
 #include "api/anthropic/event_codec.hpp"
+#include "api/openai/client_formatter.hpp"
+#include "api/openai/stream_decoder.hpp"
 #include "observability/log.hpp"
 #include "pipeline/event_channel.hpp"
 #include "pipeline/policy_executor.hpp"
@@ -26,6 +30,7 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // unblocks the others: channel operations fail and the upstream read returns.
 struct StreamState {
   upstream::UpstreamCall& call;
+  const StreamSpec& spec;
   EventChannel ingress;
   EventChannel egress;
   StreamOutcome outcome;
@@ -55,10 +60,35 @@ asio::awaitable<void> send_error(EventChannel& out, std::string type, std::strin
   co_await send_event(out, event);
 }
 
+// Upstream SSE events → core events, in the upstream's dialect.
+class EventDecoder {
+ public:
+  explicit EventDecoder(const StreamSpec& spec)
+      : anthropic_(spec.upstream == core::Dialect::kAnthropic), openai_(spec.client_model) {}
+
+  core::Result<void> decode(upstream::SseEvent& sse, std::vector<core::StreamEvent>& out) {
+    if (!anthropic_) return openai_.feed(sse.data, std::move(sse.raw), out);
+    auto event = api::anthropic::decode_event(sse.event, sse.data, std::move(sse.raw));
+    if (!event) return tl::unexpected(std::move(event.error()));
+    out.push_back(std::move(*event));
+    return {};
+  }
+  // End of the upstream body (the Anthropic formatter itself notices a missing message_stop).
+  void finish(std::vector<core::StreamEvent>& out) {
+    if (!anthropic_) openai_.finish(out);
+  }
+
+ private:
+  bool anthropic_;
+  api::openai::StreamDecoder openai_;
+};
+
 // Stage 1: upstream body → SSE events → core::StreamEvent.
 asio::awaitable<void> read_upstream(StreamState& state) {
   upstream::SseParser parser;
+  EventDecoder decoder(state.spec);
   std::vector<upstream::SseEvent> events;
+  std::vector<core::StreamEvent> decoded;
   while (true) {
     auto piece = co_await state.call.read_some();
     if (!piece) {
@@ -79,16 +109,20 @@ asio::awaitable<void> read_upstream(StreamState& state) {
       state.call.cancel();
       break;
     }
+    decoded.clear();
     for (auto& sse : events) {
-      auto event = api::anthropic::decode_event(sse.event, sse.data, std::move(sse.raw));
-      if (!event) {
-        state.outcome.error = event.error().message;
-        co_await send_error(state.ingress, "api_error", event.error().message);
+      auto ok = decoder.decode(sse, decoded);
+      if (!ok) {
+        state.outcome.error = ok.error().message;
+        co_await send_error(state.ingress, "api_error", ok.error().message);
         state.call.cancel();
         co_await send_end(state.ingress);
         co_return;
       }
-      const bool sent = co_await send_event(state.ingress, *event);
+    }
+    if (piece->empty()) decoder.finish(decoded);
+    for (auto& event : decoded) {
+      const bool sent = co_await send_event(state.ingress, event);
       if (!sent) co_return;
     }
     if (piece->empty()) break;
@@ -103,10 +137,37 @@ asio::awaitable<void> execute_policies(StreamState& state, policy::Policy& polic
   co_await executor.run(state.ingress, state.egress);
 }
 
+// The client's dialect: one of the two formatters, same interface.
+class Formatter {
+ public:
+  explicit Formatter(const StreamSpec& spec) {
+    const bool passthrough = spec.upstream == spec.client;
+    if (spec.client == core::Dialect::kAnthropic) {
+      formatter_.emplace<api::anthropic::ClientFormatter>(passthrough);
+    } else {
+      formatter_.emplace<api::openai::ClientFormatter>(spec.client_model, spec.include_usage,
+                                                      passthrough);
+    }
+  }
+  void format(const core::StreamEvent& e, std::string& out) {
+    std::visit([&](auto& f) { f.format(e, out); }, formatter_);
+  }
+  void finish(std::string_view reason, std::string& out) {
+    std::visit([&](auto& f) { f.finish(reason, out); }, formatter_);
+  }
+  bool completed() const {
+    return std::visit([](const auto& f) { return f.completed(); }, formatter_);
+  }
+
+ private:
+  std::variant<api::anthropic::ClientFormatter, api::openai::ClientFormatter> formatter_{
+      std::in_place_index<0>, true};
+};
+
 // Stage 3: format and write. Events already waiting in the channel go out in
 // the same write, so a burst costs one syscall.
 asio::awaitable<void> write_client(StreamState& state, ClientStream& client) {
-  api::anthropic::ClientFormatter formatter;
+  Formatter formatter(state.spec);
   std::string out;
   bool end = false;
   while (!end) {
@@ -148,10 +209,10 @@ asio::awaitable<void> watch_client(StreamState& state, ClientStream& client) {
 
 asio::awaitable<StreamOutcome> run_stream(upstream::UpstreamCall& call, policy::Policy& policy,
                                           policy::PolicyContext& context, ClientStream& client,
-                                          std::size_t channel_capacity) {
+                                          const StreamSpec& spec) {
   auto executor = co_await asio::this_coro::executor;
-  StreamState state{call, EventChannel(executor, channel_capacity),
-                    EventChannel(executor, channel_capacity), {}};
+  StreamState state{call, spec, EventChannel(executor, spec.channel_capacity),
+                    EventChannel(executor, spec.channel_capacity), {}};
   co_await ((read_upstream(state) && execute_policies(state, policy, context) &&
              write_client(state, client)) ||
             watch_client(state, client));

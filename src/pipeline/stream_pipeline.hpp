@@ -8,6 +8,7 @@
 // bounded, so a slow client slows the upstream read instead of growing memory.
 // A client that goes away cancels the upstream request.
 
+#include <string>
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
@@ -27,6 +28,17 @@ class ClientStream {
   virtual boost::asio::awaitable<bool> wait_disconnect() = 0;
 };
 
+// The dialects on each side decide the decoder and the formatter: the same on
+// both sides means lossless passthrough of untouched events; different means
+// translation (PROTOCOLS.md 4.7, 4.8).
+struct StreamSpec {
+  core::Dialect upstream = core::Dialect::kAnthropic;
+  core::Dialect client = core::Dialect::kAnthropic;
+  std::string client_model;    // the model name the client asked for
+  bool include_usage = false;  // OpenAI clients: stream_options.include_usage
+  std::size_t channel_capacity = 64;
+};
+
 struct StreamOutcome {
   bool completed = false;    // the client got message_stop
   bool client_gone = false;  // the client went away first
@@ -36,7 +48,6 @@ struct StreamOutcome {
 boost::asio::awaitable<StreamOutcome> run_stream(upstream::UpstreamCall& call,
                                                  policy::Policy& policy,
                                                  policy::PolicyContext& context,
-                                                 ClientStream& client,
-                                                 std::size_t channel_capacity);
+                                                 ClientStream& client, const StreamSpec& spec);
 
 }  // namespace warden::pipeline

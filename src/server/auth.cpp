@@ -29,9 +29,31 @@ bool keys_equal(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(da, db, SHA256_DIGEST_LENGTH) == 0;
 }
 
+namespace {
+
+core::Result<HeaderList> credentials_for_anthropic(const boost::beast::http::fields& headers,
+                                                   const config::AuthConfig& auth,
+                                                   const config::ProviderConfig& provider);
+
+}  // namespace
+
 core::Result<HeaderList> upstream_credentials(const boost::beast::http::fields& headers,
                                               const config::AuthConfig& auth,
                                               const config::ProviderConfig& provider) {
+  auto credentials = credentials_for_anthropic(headers, auth, provider);
+  if (!credentials || provider.dialect != "openai") return credentials;
+  // The client's own Authorization wins; else an x-api-key (client's or server's) as a bearer.
+  for (auto& [name, value] : *credentials) {
+    if (name == "authorization") return HeaderList{{name, std::move(value)}};
+  }
+  return HeaderList{{"authorization", "Bearer " + credentials->front().second}};
+}
+
+namespace {
+
+core::Result<HeaderList> credentials_for_anthropic(const boost::beast::http::fields& headers,
+                                                   const config::AuthConfig& auth,
+                                                   const config::ProviderConfig& provider) {
   const std::string_view api_key = headers["x-api-key"];
   const std::string_view authorization = headers["authorization"];
   const std::string_view bearer = bearer_token(authorization);
@@ -75,5 +97,7 @@ core::Result<HeaderList> upstream_credentials(const boost::beast::http::fields& 
   }
   return HeaderList{{"x-api-key", provider.api_key}};
 }
+
+}  // namespace
 
 }  // namespace warden::server

@@ -22,6 +22,8 @@ namespace warden::server {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // The credential headers to set on the upstream request, or a 401/500 error.
+// An OpenAI upstream takes only `Authorization: Bearer`: a client's x-api-key
+// and the server key are sent that way to it.
 core::Result<HeaderList> upstream_credentials(const boost::beast::http::fields& client_headers,
                                               const config::AuthConfig& auth,
                                               const config::ProviderConfig& provider);

@@ -27,6 +27,14 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
+boost::json::array provider_summary(const config::Config& config) {
+  boost::json::array out;
+  for (const auto& p : config.providers) {
+    out.push_back({{"name", p.name}, {"dialect", p.dialect}, {"base_url", p.base_url}});
+  }
+  return out;
+}
+
 void log_escaped(std::exception_ptr e) {
   if (!e) return;
   try {
@@ -80,7 +88,7 @@ int serve(config::Config config) {
   auto services = std::make_shared<Services>();
   services->config = std::move(config);
   const auto& cfg = services->config;
-  services->anthropic = upstream::make_provider(*cfg.anthropic_provider());
+  services->router = std::make_unique<upstream::Router>(cfg);
   services->policy = policy::make_policy(cfg.policy_type);
 
   const unsigned threads =
@@ -103,7 +111,8 @@ int serve(config::Config config) {
   observability::log(LogLevel::kInfo, "listening",
                      {{"address", address},
                       {"threads", threads},
-                      {"upstream", services->anthropic->config.base_url},
+                      {"providers", provider_summary(cfg)},
+                      {"routes", cfg.routes.size()},
                       {"policy", services->policy->name()}});
   std::cout << "listening on " << address << std::endl;
 

@@ -7,13 +7,13 @@
 
 #include "config/config.hpp"
 #include "policy/policy.hpp"
-#include "upstream/upstream_client.hpp"
+#include "upstream/router.hpp"
 
 namespace warden::server {
 
 struct Services {
   config::Config config;
-  std::shared_ptr<const upstream::Provider> anthropic;
+  std::unique_ptr<upstream::Router> router;
   std::shared_ptr<policy::Policy> policy;
   std::atomic<bool> draining{false};
   std::atomic<int> active_requests{0};

@@ -7,7 +7,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 
-#include "server/messages_handler.hpp"
+#include "server/completion_handler.hpp"
+#include "server/models_handler.hpp"
 
 namespace warden::server {
 
@@ -41,6 +42,11 @@ asio::awaitable<bool> reply_health(ClientWriter& client, unsigned version, bool 
   co_return written && keep_alive;
 }
 
+// The dialect Warden answers errors in before it knows more: by path.
+core::Dialect dialect_of(std::string_view path) {
+  return path.starts_with("/v1/chat/") ? core::Dialect::kOpenAi : core::Dialect::kAnthropic;
+}
+
 // Routes on the path; the query string travels on with the request (?beta=true).
 asio::awaitable<bool> route(ClientWriter& client, http::request<http::string_body>& request,
                             const Services& services) {
@@ -49,27 +55,37 @@ asio::awaitable<bool> route(ClientWriter& client, http::request<http::string_bod
   const bool keep_alive = request.keep_alive() && !services.draining.load();
   const unsigned version = request.version();
   const auto method = request.method();
+  const core::Dialect dialect = dialect_of(path);
 
-  if (path == "/health") {
-    if (method != http::verb::get && method != http::verb::head) {
-      core::Error error{ErrorKind::kInvalidRequest, "Method not allowed: use GET /health"};
-      co_return co_await reply_error(client, version, keep_alive, error);
+  struct PostRoute {
+    std::string_view path;
+    Endpoint endpoint;
+  };
+  static constexpr PostRoute kPostRoutes[] = {
+      {"/v1/messages", Endpoint::kMessages},
+      {"/v1/messages/count_tokens", Endpoint::kCountTokens},
+      {"/v1/chat/completions", Endpoint::kChatCompletions},
+  };
+  for (const auto& r : kPostRoutes) {
+    if (path != r.path) continue;
+    if (method != http::verb::post) {
+      const core::Error error{ErrorKind::kInvalidRequest,
+                              "Method not allowed: use POST " + std::string(path), ""};
+      co_return co_await reply_error(client, dialect, version, keep_alive, error);
     }
+    co_return co_await handle_completion(client, request, services, r.endpoint);
+  }
+  const bool get = method == http::verb::get || method == http::verb::head;
+  if (path == "/health" && get) {
     co_return co_await reply_health(client, version, keep_alive, services.draining.load());
   }
-  if (path == "/v1/messages" || path == "/v1/messages/count_tokens") {
-    if (method != http::verb::post) {
-      core::Error error{ErrorKind::kInvalidRequest,
-                        "Method not allowed: use POST " + std::string(path)};
-      co_return co_await reply_error(client, version, keep_alive, error);
-    }
-    const auto endpoint = path == "/v1/messages" ? api::anthropic::Endpoint::kMessages
-                                                 : api::anthropic::Endpoint::kCountTokens;
-    co_return co_await handle_messages(client, request, services, endpoint);
+  if ((path == "/v1/models" || path.starts_with("/v1/models/")) && get) {
+    co_return co_await handle_models(client, request, services);
   }
-  core::Error error{ErrorKind::kNotFound, "Not found: " + std::string(request.method_string()) +
-                                              " " + std::string(path)};
-  co_return co_await reply_error(client, version, keep_alive, error);
+  const core::Error error{ErrorKind::kNotFound, "Not found: " +
+                                                    std::string(request.method_string()) + " " +
+                                                    std::string(path), ""};
+  co_return co_await reply_error(client, dialect, version, keep_alive, error);
 }
 
 }  // namespace
@@ -94,21 +110,21 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket,
       core::Error error{ErrorKind::kRequestTooLarge,
                         "Request body is larger than the limit of " +
                             std::to_string(limits.max_body_bytes) + " bytes"};
-      co_await reply_error(client, 11, false, error);
+      co_await reply_error(client, dialect_of(parser.get().target()), 11, false, error);
       break;
     }
     if (head_ec == http::error::header_limit) {
       core::Error error{ErrorKind::kInvalidRequest, "Request headers exceed " +
                                                         std::to_string(limits.max_header_bytes) +
                                                         " bytes"};
-      co_await reply_error(client, 11, false, error);
+      co_await reply_error(client, core::Dialect::kAnthropic, 11, false, error);
       break;
     }
     if (head_ec) {
       if (head_ec != http::error::end_of_stream && head_ec != beast::error::timeout &&
           head_ec != asio::error::connection_reset && head_ec != asio::error::eof) {
         core::Error error{ErrorKind::kInvalidRequest, "Malformed HTTP request: " + head_ec.message()};
-        co_await reply_error(client, 11, false, error);
+        co_await reply_error(client, core::Dialect::kAnthropic, 11, false, error);
       }
       break;
     }
@@ -126,7 +142,7 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket,
       core::Error error{ErrorKind::kRequestTooLarge,
                         "Request body exceeds the limit of " +
                             std::to_string(limits.max_body_bytes) + " bytes"};
-      co_await reply_error(client, version, false, error);
+      co_await reply_error(client, dialect_of(parser.get().target()), version, false, error);
       break;
     }
     if (body_ec) break;

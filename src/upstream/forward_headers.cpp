@@ -30,13 +30,20 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
 }  // namespace
 
 void copy_request_headers(const http::fields& from, http::fields& to,
-                          std::string_view gateway_key_header) {
+                          std::string_view gateway_key_header, core::Dialect upstream) {
+  const std::string_view foreign =
+      upstream == core::Dialect::kOpenAi ? "anthropic-" : "openai-";
   std::vector<std::string_view> betas;
   for (const auto& field : from) {
     const std::string_view name = field.name_string();
+    if (istarts_with(name, foreign)) continue;
     if (is_hop_by_hop(name) || iequals(name, "host") || iequals(name, "accept-encoding") ||
         iequals(name, "x-api-key") || iequals(name, "authorization") ||
         iequals(name, gateway_key_header)) {

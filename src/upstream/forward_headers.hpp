@@ -5,6 +5,8 @@
 
 #include <boost/beast/http/fields.hpp>
 
+#include "core/request.hpp"
+
 namespace warden::upstream {
 
 // Client → upstream: everything meant for the API (anthropic-version, unknown
@@ -12,9 +14,12 @@ namespace warden::upstream {
 // (recomputed), Accept-Encoding (Warden reads the body), the credentials
 // (`x-api-key`, `Authorization`: set by the caller per auth mode) and
 // `gateway_key_header`. Repeated `anthropic-beta` lines are merged into one
-// comma-separated list, order kept, duplicates removed.
+// comma-separated list, order kept, duplicates removed. Headers that belong to
+// the other dialect (`anthropic-*` toward an OpenAI upstream, `openai-*` toward
+// an Anthropic one) are not sent.
 void copy_request_headers(const boost::beast::http::fields& from, boost::beast::http::fields& to,
-                          std::string_view gateway_key_header);
+                          std::string_view gateway_key_header,
+                          core::Dialect upstream = core::Dialect::kAnthropic);
 
 // Upstream → client: everything (request-id, retry-after, anthropic-ratelimit-*,
 // …) except hop-by-hop and framing headers, which Warden sets itself.

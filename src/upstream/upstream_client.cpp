@@ -60,6 +60,7 @@ std::shared_ptr<const Provider> make_provider(const config::ProviderConfig& conf
   if (!url) throw std::runtime_error("provider " + config.name + ": " + url.error().message);
   auto provider = std::make_shared<Provider>();
   provider->config = config;
+  provider->dialect = config.dialect == "openai" ? core::Dialect::kOpenAi : core::Dialect::kAnthropic;
   provider->url = *url;
   if (url->tls) provider->tls = make_client_tls_context(config.ca_file);
   return provider;

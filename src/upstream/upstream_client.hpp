@@ -15,6 +15,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "config/config.hpp"
+#include "core/request.hpp"
 #include "core/result.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/upstream_url.hpp"
@@ -26,6 +27,7 @@ namespace http = boost::beast::http;
 // A configured provider, ready to connect to. Immutable and shared by all threads.
 struct Provider {
   config::ProviderConfig config;
+  core::Dialect dialect = core::Dialect::kAnthropic;
   UpstreamUrl url;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null for http://
 };
@@ -46,7 +48,9 @@ class UpstreamCall final {
   // Errors: kUpstreamFailed (DNS, connect, TLS, reset; the message says which), kTimeout.
   boost::asio::awaitable<core::Result<void>> start(http::request<http::string_body> request);
 
+  // The response head; only after start() succeeded (see has_head()).
   const http::response_header<>& head() const { return parser_->get().base(); }
+  bool has_head() const { return parser_ && parser_->is_header_done(); }
   unsigned status() const { return head().result_int(); }
 
   // The next piece of the body (valid until the next call); empty once the body

@@ -7,7 +7,7 @@ namespace warden::api::anthropic {
 
 void ClientFormatter::format(const core::StreamEvent& event, std::string& out) {
   if (ended_) return;
-  if (!event.modified && !event.raw.empty()) {
+  if (passthrough_ && !event.modified && !event.raw.empty()) {
     out.append(event.raw);
   } else {
     encode_event(event, out);

@@ -14,6 +14,10 @@ namespace warden::api::anthropic {
 
 class ClientFormatter final {
  public:
+  // `passthrough`: the upstream speaks Anthropic too, so untouched events keep
+  // their bytes; otherwise every event is encoded.
+  explicit ClientFormatter(bool passthrough = true) : passthrough_(passthrough) {}
+
   // Appends the bytes for `event` to `out`.
   void format(const core::StreamEvent& event, std::string& out);
   // The stream is over: appends an error event if it did not end properly.
@@ -23,6 +27,7 @@ class ClientFormatter final {
   bool completed() const { return completed_; }
 
  private:
+  bool passthrough_;
   bool ended_ = false;      // message_stop or error written
   bool completed_ = false;  // message_stop written
 };
