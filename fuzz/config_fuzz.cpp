@@ -14,7 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string yaml(reinterpret_cast<const char*>(data), size);
   try {
     const auto config = warden::config::load_config_text(yaml, "fuzz.yaml");
-    if (config.anthropic_provider() == nullptr) std::abort();
+    if (config.providers.empty()) std::abort();  // the loader promises at least one
+    for (const auto& route : config.routes) {
+      if (config.provider(route.provider) == nullptr) std::abort();  // and resolvable routes
+    }
   } catch (const warden::config::ConfigError&) {
     // Expected for bad input.
   } catch (const std::exception& e) {

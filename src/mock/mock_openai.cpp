@@ -55,10 +55,11 @@ json::object usage_json(const Script& script) {
       {"completion_tokens", completion},
       {"total_tokens", script.input_tokens + completion},
       {"prompt_tokens_details", json::object{{"cached_tokens", 0}, {"audio_tokens", 0}}},
-      {"completion_tokens_details", json::object{{"reasoning_tokens", script::thinking_tokens(script)},
-                                                 {"audio_tokens", 0},
-                                                 {"accepted_prediction_tokens", 0},
-                                                 {"rejected_prediction_tokens", 0}}}};
+      {"completion_tokens_details",
+       json::object{{"reasoning_tokens", script::thinking_tokens(script)},
+                    {"audio_tokens", 0},
+                    {"accepted_prediction_tokens", 0},
+                    {"rejected_prediction_tokens", 0}}}};
 }
 
 std::string completion_body(const Script& script) {
@@ -81,14 +82,11 @@ std::string completion_body(const Script& script) {
                                     {"message", std::move(message)},
                                     {"logprobs", nullptr},
                                     {"finish_reason", finish_reason(script)}});
-  json::object completion{{"id", completion_id(script)},
-                          {"object", "chat.completion"},
-                          {"created", kMockCreated},
-                          {"model", script.model},
-                          {"choices", std::move(choices)},
-                          {"usage", usage_json(script)},
-                          {"service_tier", kServiceTier},
-                          {"system_fingerprint", kSystemFingerprint}};
+  json::object completion{
+      {"id", completion_id(script)},   {"object", "chat.completion"},
+      {"created", kMockCreated},       {"model", script.model},
+      {"choices", std::move(choices)}, {"usage", usage_json(script)},
+      {"service_tier", kServiceTier},  {"system_fingerprint", kSystemFingerprint}};
   return json::serialize(completion);
 }
 
@@ -139,12 +137,9 @@ class ChunkBuilder final {
  private:
   // The members every chunk repeats, in the order the API sends them.
   json::object head() const {
-    return json::object{{"id", completion_id(script_)},
-                        {"object", "chat.completion.chunk"},
-                        {"created", kMockCreated},
-                        {"model", script_.model},
-                        {"service_tier", kServiceTier},
-                        {"system_fingerprint", kSystemFingerprint}};
+    return json::object{{"id", completion_id(script_)}, {"object", "chat.completion.chunk"},
+                        {"created", kMockCreated},      {"model", script_.model},
+                        {"service_tier", kServiceTier}, {"system_fingerprint", kSystemFingerprint}};
   }
 
   void chunk(json::object delta, std::optional<std::string> finish,

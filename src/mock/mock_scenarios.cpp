@@ -19,9 +19,9 @@ namespace json = boost::json;
 
 using script::Block;
 using script::BlockKind;
-using script::Script;
 using script::join;
 using script::output_tokens;
+using script::Script;
 
 std::string message_id(const Script& script) {
   return "msg_mock_" + script.scenario + "_000" + std::to_string(script.turn);
@@ -87,14 +87,10 @@ std::string message_body(const Script& script) {
                      {"cache_creation", json::object{{"ephemeral_5m_input_tokens", 0},
                                                      {"ephemeral_1h_input_tokens", 0}}},
                      {"service_tier", "standard"}};
-  json::object message{{"id", message_id(script)},
-                       {"type", "message"},
-                       {"role", "assistant"},
-                       {"model", script.model},
-                       {"content", std::move(content)},
-                       {"stop_reason", stop_reason(script)},
-                       {"stop_sequence", nullptr},
-                       {"usage", std::move(usage)}};
+  json::object message{{"id", message_id(script)},      {"type", "message"},
+                       {"role", "assistant"},           {"model", script.model},
+                       {"content", std::move(content)}, {"stop_reason", stop_reason(script)},
+                       {"stop_sequence", nullptr},      {"usage", std::move(usage)}};
   return json::serialize(message);
 }
 
@@ -139,10 +135,10 @@ class StreamBuilder final {
                        {"cache_creation_input_tokens", 0},
                        {"cache_read_input_tokens", 0},
                        {"output_tokens", 1}};
-    json::object message{{"id", message_id(script_)},         {"type", "message"},
-                         {"role", "assistant"},      {"model", script_.model},
-                         {"content", json::array{}}, {"stop_reason", nullptr},
-                         {"stop_sequence", nullptr}, {"usage", std::move(usage)}};
+    json::object message{{"id", message_id(script_)}, {"type", "message"},
+                         {"role", "assistant"},       {"model", script_.model},
+                         {"content", json::array{}},  {"stop_reason", nullptr},
+                         {"stop_sequence", nullptr},  {"usage", std::move(usage)}};
     events_.push_back(make_event(
         "message_start", json::object{{"type", "message_start"}, {"message", std::move(message)}}));
   }
@@ -247,8 +243,8 @@ MockReply answer_messages(const MessagesRequest& request) {
   const bool streaming = stream != nullptr && stream->is_bool() && stream->get_bool();
   const std::chrono::milliseconds delay =
       scenario == "slow" ? script::parse_delay(request.delay_header) : std::chrono::milliseconds{0};
-  const Script script = script::build_script(scenario, *body, request.body,
-                                             script::Dialect::kAnthropic, kMockModel);
+  const Script script =
+      script::build_script(scenario, *body, request.body, script::Dialect::kAnthropic, kMockModel);
 
   MockReply reply;
   reply.streaming = streaming;

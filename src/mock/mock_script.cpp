@@ -122,7 +122,8 @@ std::string result_text(const json::value* content) {
   if (content->is_string()) return std::string(content->get_string());
   if (!content->is_array()) return text;
   for (const auto& part : content->get_array()) {
-    const json::value* part_text = part.is_object() ? part.get_object().if_contains("text") : nullptr;
+    const json::value* part_text =
+        part.is_object() ? part.get_object().if_contains("text") : nullptr;
     if (part_text != nullptr && part_text->is_string()) {
       if (!text.empty()) text += '\n';
       text += part_text->get_string();
@@ -166,7 +167,8 @@ std::optional<std::string> openai_tool_results(const json::object& body) {
   const json::array& list = messages->get_array();
   std::size_t first = 0;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    const json::value* role = list[i].is_object() ? list[i].get_object().if_contains("role") : nullptr;
+    const json::value* role =
+        list[i].is_object() ? list[i].get_object().if_contains("role") : nullptr;
     if (role != nullptr && role->is_string() && role->get_string() == "assistant") first = i + 1;
   }
   std::optional<std::string> out;
@@ -296,8 +298,8 @@ std::string default_error_message(unsigned status) {
   }
 }
 
-Script build_script(std::string_view scenario, const json::object& body,
-                    std::string_view raw_body, Dialect dialect, std::string_view default_model) {
+Script build_script(std::string_view scenario, const json::object& body, std::string_view raw_body,
+                    Dialect dialect, std::string_view default_model) {
   Script script;
   script.scenario = std::string(scenario);
   const json::value* model = body.if_contains("model");
@@ -319,9 +321,8 @@ Script build_script(std::string_view scenario, const json::object& body,
         {"The user", " wants a greeting.", " A short, friendly", " answer is enough."}));
     script.blocks.push_back(text_block({"Hello", " after", " thinking."}));
   } else if (scenario == "claude_code") {
-    const std::optional<std::string> result = dialect == Dialect::kAnthropic
-                                                  ? anthropic_tool_results(body)
-                                                  : openai_tool_results(body);
+    const std::optional<std::string> result =
+        dialect == Dialect::kAnthropic ? anthropic_tool_results(body) : openai_tool_results(body);
     if (result) {
       script.turn = 2;
       script.blocks.push_back(text_block(split_utf8("Tool said: " + *result, kEchoPieceBytes)));

@@ -291,8 +291,7 @@ asio::awaitable<Next> handle_request(Stream& stream, const Request& req, MockSta
 
   const http::verb method = req.method();
   if (method == http::verb::post && path == "/v1/messages") {
-    co_return co_await answer_scenario_request(stream, req, request_id, Dialect::kAnthropic,
-                                               state);
+    co_return co_await answer_scenario_request(stream, req, request_id, Dialect::kAnthropic, state);
   }
   if (method == http::verb::post && is_chat_completions_path(path)) {
     co_return co_await answer_scenario_request(stream, req, request_id, Dialect::kOpenAI, state);

@@ -1,8 +1,8 @@
 #pragma once
 
 // `warden mock-upstream`: a scripted fake of the Anthropic Messages API and the OpenAI Chat
-// Completions API over HTTP/1.1 or HTTPS, for tests and demos. The behaviour is specified in docs/mock-upstream.md; the
-// scripted answers themselves live in mock/mock_scenarios.hpp.
+// Completions API over HTTP/1.1 or HTTPS, for tests and demos. The behaviour is specified in
+// docs/mock-upstream.md; the scripted answers themselves live in mock/mock_scenarios.hpp.
 
 #include <cstdint>
 #include <string>

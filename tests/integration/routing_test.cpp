@@ -3,6 +3,8 @@
 
 #include <fstream>
 
+#include <boost/json/serialize.hpp>
+
 #include <gtest/gtest.h>
 
 #include "integration/gateway.hpp"
@@ -31,7 +33,8 @@ std::string chat_body(const std::string& model, bool stream, bool include_usage 
 std::string anthropic_text(const std::string& body, bool stream) {
   std::string text;
   if (!stream) {
-    for (const auto& block : json::parse(body).at("content").as_array()) {
+    const json::value message = json::parse(body);
+    for (const auto& block : message.at("content").as_array()) {
       if (block.at("type") == "text") text += std::string(block.at("text").as_string());
     }
     return text;
@@ -52,7 +55,8 @@ std::string anthropic_text(const std::string& body, bool stream) {
 // The text of an OpenAI chat completion or chunk stream; `done` reports [DONE].
 std::string openai_text(const std::string& body, bool stream, bool* done = nullptr) {
   if (!stream) {
-    const auto& content = json::parse(body).at("choices").at(0).at("message").at("content");
+    const json::value completion = json::parse(body);
+    const auto& content = completion.at("choices").at(0).at("message").at("content");
     return content.is_string() ? std::string(content.as_string()) : "";
   }
   std::string text;
@@ -174,7 +178,7 @@ TEST_F(RoutingTest, UnknownModelIs404InTheClientsDialectNamingIt) {
   EXPECT_NE(a.body.find("llama-3"), std::string::npos);
   const auto o = openai("llama-3", "text", false);
   EXPECT_EQ(o.status, 404u);
-  const auto error = json::parse(o.body).at("error");
+  const json::value error = json::parse(o.body).at("error");
   EXPECT_EQ(error.at("param"), "model");
   EXPECT_NE(std::string(error.at("message").as_string()).find("llama-3"), std::string::npos);
   EXPECT_TRUE(error.as_object().contains("code"));

@@ -10,8 +10,9 @@ namespace warden::api::translate {
 
 struct TranslatedError {
   unsigned status;
-  std::string body;          // JSON in the target dialect
-  bool should_retry_false;   // true → the caller adds `x-should-retry: false` (e.g. insufficient_quota)
+  std::string body;  // JSON in the target dialect
+  // true → the caller adds `x-should-retry: false` (e.g. insufficient_quota)
+  bool should_retry_false;
 };
 
 // An OpenAI error (status + body bytes, possibly not JSON) → Anthropic's

@@ -1,5 +1,8 @@
 #include "api/translate/mapping.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace warden::api::translate {
 
 namespace json = boost::json;
@@ -56,12 +59,14 @@ json::object openai_usage_from_anthropic(const json::object& usage) {
   const std::int64_t prompt =
       count(usage, "input_tokens") + count(usage, "cache_creation_input_tokens") + cached;
   const std::int64_t completion = count(usage, "output_tokens");
+  // Newer Anthropic responses say how many output tokens were thinking (4.5).
+  const std::int64_t thinking = nested_count(usage, "output_tokens_details", "thinking_tokens");
   return {{"prompt_tokens", prompt},
           {"completion_tokens", completion},
           {"total_tokens", prompt + completion},
           {"prompt_tokens_details", {{"cached_tokens", cached}, {"audio_tokens", 0}}},
           {"completion_tokens_details",
-           {{"reasoning_tokens", 0},
+           {{"reasoning_tokens", thinking},
             {"audio_tokens", 0},
             {"accepted_prediction_tokens", 0},
             {"rejected_prediction_tokens", 0}}}};

@@ -13,8 +13,8 @@ namespace warden::api::translate {
 
 // A chat.completion → an Anthropic message with id "msg_" + 24 base62 characters.
 // `client_model`: the model name the client asked for (goes in the response).
-core::Result<boost::json::object> openai_to_anthropic_response(const boost::json::object& completion,
-                                                               std::string_view client_model);
+core::Result<boost::json::object> openai_to_anthropic_response(
+    const boost::json::object& completion, std::string_view client_model);
 
 // An Anthropic message → a chat.completion with id "chatcmpl-" + 29 characters and
 // `created` = now. thinking and server-tool blocks are dropped.

@@ -85,20 +85,29 @@ TEST_F(ConfigLoaderTest, NoFileGivesDefaults) {
   EXPECT_EQ(config.auth.proxy_key_header, "x-warden-key");
   EXPECT_TRUE(config.auth.admin_localhost_exempt);
   EXPECT_EQ(config.limits.max_body_bytes, 10u * 1024 * 1024);
-  ASSERT_EQ(config.providers.size(), 1u);
+  ASSERT_EQ(config.providers.size(), 2u);
   const ProviderConfig& p = config.providers[0];
   EXPECT_EQ(p.name, "anthropic");
   EXPECT_EQ(p.dialect, "anthropic");
   EXPECT_EQ(p.base_url, "https://api.anthropic.com");
   EXPECT_EQ(p.api_key, "");
-  EXPECT_EQ(config.anthropic_provider(), &config.providers[0]);
+  EXPECT_EQ(config.provider("anthropic"), &config.providers[0]);
+  EXPECT_EQ(config.providers[1].name, "openai");
+  EXPECT_EQ(config.providers[1].dialect, "openai");
+  EXPECT_EQ(config.providers[1].base_url, "https://api.openai.com/v1");
+  // Default routes: claude-* to Anthropic, the OpenAI families to OpenAI.
+  ASSERT_EQ(config.routes.size(), 6u);
+  EXPECT_EQ(config.routes[0].match, "claude-*");
+  EXPECT_EQ(config.routes[0].provider, "anthropic");
+  EXPECT_EQ(config.routes[1].match, "gpt-*");
+  EXPECT_EQ(config.routes[1].provider, "openai");
 }
 
 TEST_F(ConfigLoaderTest, EmptyOrCommentOnlyTextGivesDefaults) {
   for (const std::string yaml : {"", "\n", "# nothing here\n", "---\n"}) {
     const Config config = load_config_text(yaml, "test.yaml");
     EXPECT_EQ(config.listen_port, 8000);
-    ASSERT_EQ(config.providers.size(), 1u);
+    ASSERT_EQ(config.providers.size(), 2u);
     EXPECT_EQ(config.providers[0].base_url, "https://api.anthropic.com");
   }
 }
@@ -191,7 +200,7 @@ policy:
   EXPECT_EQ(b.name, "local");
   EXPECT_EQ(b.dialect, "openai");
   EXPECT_EQ(b.base_url, "http://127.0.0.1:11434/v1");
-  EXPECT_EQ(config.anthropic_provider(), &config.providers[0]);
+  EXPECT_EQ(config.provider("local"), &config.providers[1]);
   EXPECT_EQ(config.policy_type, "noop");
 }
 
@@ -205,20 +214,31 @@ TEST_F(ConfigLoaderTest, ReadsAFileFromDisk) {
   EXPECT_EQ(config.listen_port, 8123);
 }
 
-TEST_F(ConfigLoaderTest, AnthropicProviderIsTheOneNamedAnthropicElseTheFirstOfThatDialect) {
-  Config config = load_config_text(R"(
+TEST_F(ConfigLoaderTest, RoutesAreReadInOrderWithAliases) {
+  const Config config = load_config_text(R"(
 providers:
-  oai: {dialect: openai, base_url: "https://api.openai.com/v1"}
-  corp: {base_url: "https://llm.corp.example"}
-  anthropic: {base_url: "https://api.anthropic.com"}
+  oai: {dialect: openai, base_url: "https://api.openai.com/v1", models: [gpt-4o, gpt-5]}
+  anthropic: {base_url: "https://api.anthropic.com", default_max_tokens: 1000}
+routes:
+  - {match: fast, provider: anthropic, model: claude-haiku-4-5}
+  - {match: "gpt-*", provider: oai}
 )",
-                                   "t.yaml");
-  ASSERT_NE(config.anthropic_provider(), nullptr);
-  EXPECT_EQ(config.anthropic_provider()->name, "anthropic");
-  config =
-      load_config_text("providers:\n  corp: {base_url: \"https://llm.corp.example\"}\n", "t.yaml");
-  ASSERT_NE(config.anthropic_provider(), nullptr);
-  EXPECT_EQ(config.anthropic_provider()->name, "corp");
+                                         "t.yaml");
+  ASSERT_EQ(config.routes.size(), 2u);
+  EXPECT_EQ(config.routes[0].match, "fast");
+  EXPECT_EQ(config.routes[0].model, "claude-haiku-4-5");
+  EXPECT_EQ(config.routes[1].provider, "oai");
+  EXPECT_EQ(config.routes[1].model, "");
+  EXPECT_EQ(config.provider("oai")->models, (std::vector<std::string>{"gpt-4o", "gpt-5"}));
+  EXPECT_EQ(config.provider("anthropic")->default_max_tokens, 1000);
+  EXPECT_EQ(config.provider("anthropic")->anthropic_version, "2023-06-01");
+}
+
+TEST_F(ConfigLoaderTest, DefaultRoutesSkipMissingProviders) {
+  const Config config =
+      load_config_text("providers:\n  anthropic: {base_url: \"https://a.example\"}\n", "t.yaml");
+  ASSERT_EQ(config.routes.size(), 1u);
+  EXPECT_EQ(config.routes[0].match, "claude-*");
 }
 
 // --- Errors name the key and the line -------------------------------------------------------
@@ -285,8 +305,13 @@ TEST_F(ConfigLoaderTest, BadValuesNameTheKeyAndLine) {
                 "test.yaml:4: providers.x.ca_file: cannot read '/nonexistent/ca.pem'"},
            Case{"providers:\n  x:\n    base_url: https://a\n    pool_max_idle: 1.5\n",
                 "test.yaml:4: providers.x.pool_max_idle: expected a whole number"},
-           Case{"providers:\n  oai:\n    dialect: openai\n    base_url: https://a\n",
-                "test.yaml:2: providers: at least one provider with dialect anthropic"},
+           Case{"providers: {}\n", "test.yaml:1: providers: at least one provider is needed"},
+           Case{"routes:\n  - { match: \"x*\", provider: nope }\n",
+                "test.yaml:2: routes[0].provider: no provider named 'nope'"},
+           Case{"routes:\n  - { provider: anthropic }\n",
+                "test.yaml:2: routes[0]: a route needs match and provider"},
+           Case{"routes:\n  - { match: a, provider: anthropic, modle: b }\n",
+                "test.yaml:2: routes[0].modle: unknown key"},
            Case{"providers: [a]\n", "test.yaml:1: providers: expected a map"},
            Case{"policy:\n  type: judge\n",
                 "test.yaml:2: policy.type: unknown policy type 'judge'"},
@@ -430,7 +455,7 @@ TEST_F(ConfigLoaderTest, EnvCreatesANewProvider) {
   set_env("WARDEN_PROVIDERS_OPENROUTER_API_KEY", "sk-or-1");
   set_env("WARDEN_PROVIDERS_OPENROUTER_READ_TIMEOUT_SECONDS", "30");
   const Config config = load_config("");
-  ASSERT_EQ(config.providers.size(), 2u);
+  ASSERT_EQ(config.providers.size(), 3u);
   const ProviderConfig* added = nullptr;
   for (const auto& p : config.providers) {
     if (p.name == "openrouter") added = &p;
@@ -440,15 +465,15 @@ TEST_F(ConfigLoaderTest, EnvCreatesANewProvider) {
   EXPECT_EQ(added->base_url, "https://openrouter.ai/api/v1");
   EXPECT_EQ(added->api_key, "sk-or-1");
   EXPECT_DOUBLE_EQ(added->read_timeout_seconds, 30);
-  EXPECT_EQ(config.anthropic_provider()->name, "anthropic");
+  EXPECT_NE(config.provider("anthropic"), nullptr);
 }
 
 TEST_F(ConfigLoaderTest, EnvProviderNameMayContainUnderscores) {
   set_env("WARDEN_PROVIDERS_MY_PROXY_BASE_URL", "http://10.0.0.1:8080");
   set_env("WARDEN_PROVIDERS_MY_PROXY_POOL_IDLE_TIMEOUT_SECONDS", "5");
   const Config config = load_config("");
-  ASSERT_EQ(config.providers.size(), 2u);
-  const auto& p = config.providers[1];
+  ASSERT_EQ(config.providers.size(), 3u);  // the two defaults and this one
+  const auto& p = *config.provider("my_proxy");
   EXPECT_EQ(p.name, "my_proxy");
   EXPECT_EQ(p.base_url, "http://10.0.0.1:8080");
   EXPECT_DOUBLE_EQ(p.pool_idle_timeout_seconds, 5);
