@@ -4,10 +4,12 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/anthropic/errors.hpp"
+#include "core/json_util.hpp"
 
 namespace warden::api::anthropic {
 
 namespace json = boost::json;
+using core::string_at;
 using core::ErrorKind;
 using core::fail;
 
@@ -29,11 +31,6 @@ bool index_of(const json::object& o, std::int64_t& index) {
   if (v == nullptr || !v->is_int64() || v->get_int64() < 0) return false;
   index = v->get_int64();
   return true;
-}
-
-std::string_view string_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
 }
 
 struct DeltaField {

@@ -9,25 +9,16 @@
 #include "api/openai/errors.hpp"
 #include "api/translate/mapping.hpp"
 #include "core/ids.hpp"
+#include "core/json_util.hpp"
 
 namespace warden::api::openai {
 
 namespace json = boost::json;
+using core::string_at;
+using core::trim;
 using core::DeltaKind;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const auto begin = s.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  return s.substr(begin, s.find_last_not_of(kSpace) - begin + 1);
-}
-
-std::string_view string_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
-}
 
 // Calls `f` with the value of every `data:` line of some SSE bytes until it returns true.
 template <class F>

@@ -7,6 +7,7 @@
 
 #include "api/translate/mapping.hpp"
 #include "core/ids.hpp"
+#include "core/json_util.hpp"
 
 // Tool calls (4.7 step 4). Anthropic blocks cannot interleave and a stopped block cannot be
 // reopened, so a call that may still receive fragments must stay open or stay unsent:
@@ -22,26 +23,16 @@
 namespace warden::api::openai {
 
 namespace json = boost::json;
+using core::string_at;
+using core::trim;
 using core::DeltaKind;
 using core::ErrorKind;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const auto begin = s.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  return s.substr(begin, s.find_last_not_of(kSpace) - begin + 1);
-}
-
 const json::object* object_at(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
-}
-
-std::string_view string_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
 }
 
 bool int_at(const json::object& o, std::string_view key, std::int64_t& out) {
