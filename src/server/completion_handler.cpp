@@ -160,16 +160,30 @@ http::request<http::string_body> build_upstream_request(const Exchange& x, const
   return out;
 }
 
-// The client-facing response head: the upstream's headers, and the request id
-// header of the client's dialect.
+// The client-facing response head: the upstream's headers (translated
+// answers drop the other dialect's own ones) and a request id in the header of
+// the client's dialect — Warden's own when it translated (PROTOCOLS.md 4.9).
 void set_response_headers(const Exchange& x, http::fields& out) {
-  const auto& head = x.call.head();
-  upstream::copy_response_headers(head, out);
-  const std::string_view own = x.dialect == Dialect::kAnthropic ? "request-id" : "x-request-id";
-  if (out.find(own) == out.end()) {
-    const std::string_view other = head[x.dialect == Dialect::kAnthropic ? "x-request-id" : "request-id"];
-    out.set(own, other.empty() ? core::random_id("req_") : std::string(other));
+  const bool anthropic_client = x.dialect == Dialect::kAnthropic;
+  const std::string_view own_id = anthropic_client ? "request-id" : "x-request-id";
+  if (!x.translated()) {
+    upstream::copy_response_headers(x.call.head(), out);
+    if (out.find(own_id) == out.end()) out.set(own_id, core::random_id("req_"));
+    return;
   }
+  http::fields all;
+  upstream::copy_response_headers(x.call.head(), all);
+  for (const auto& field : all) {
+    const std::string_view name = field.name_string();
+    const auto starts = [&](std::string_view prefix) {
+      return name.size() >= prefix.size() && boost::beast::iequals(name.substr(0, prefix.size()), prefix);
+    };
+    const bool foreign = anthropic_client
+                             ? starts("openai-") || starts("x-ratelimit-") || starts("x-request-id")
+                             : starts("anthropic-") || starts("request-id");
+    if (!foreign) out.insert(name, field.value());
+  }
+  out.set(own_id, core::random_id("req_"));
 }
 
 asio::awaitable<void> run_on_response(const Exchange& x, json::object& message, bool& modified,

@@ -4,11 +4,16 @@
 // mock) on free loopback ports, waits for each one's `listening on HOST:PORT`
 // line, and returns their base URLs plus helpers. stop() ends exactly the
 // processes it started, by PID (SIGTERM, then SIGKILL after a grace period).
+// With `config`, Warden runs with that YAML file instead (`warden serve
+// --config FILE`), e.g. routingConfig() for the two-dialect routing setup.
 //
 // The binary is $WARDEN_BIN, else ../../build/src/warden relative to this file.
+// The mock runs from $WARDEN_MOCK_BIN when set (a binary whose first argument
+// is `mock-upstream`), else from the same binary.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +22,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const WARDEN_BIN = process.env.WARDEN_BIN
   ? path.resolve(process.env.WARDEN_BIN)
   : path.resolve(here, '../../build/src/warden');
+
+export const MOCK_BIN = process.env.WARDEN_MOCK_BIN ? path.resolve(process.env.WARDEN_MOCK_BIN) : WARDEN_BIN;
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -38,21 +45,22 @@ process.on('exit', () => {
 function childEnv(extra) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('WARDEN_') || k.startsWith('ANTHROPIC_')) continue;
+    if (k.startsWith('WARDEN_') || k.startsWith('ANTHROPIC_') || k.startsWith('OPENAI_')) continue;
     env[k] = v;
   }
   return { ...env, ...extra };
 }
 
 /**
- * Spawns `WARDEN_BIN ...args` and resolves once it printed `listening on 127.0.0.1:PORT`.
+ * Spawns `bin ...args` (bin defaults to WARDEN_BIN) and resolves once it printed
+ * `listening on 127.0.0.1:PORT`.
  * Returns { child, url, port, log() } where log() is everything it wrote to stderr so far.
  */
-export async function startProcess(name, args, env = {}) {
-  if (!existsSync(WARDEN_BIN)) {
-    throw new Error(`warden binary not found at ${WARDEN_BIN} (set WARDEN_BIN)`);
+export async function startProcess(name, args, env = {}, bin = WARDEN_BIN) {
+  if (!existsSync(bin)) {
+    throw new Error(`warden binary not found at ${bin} (set WARDEN_BIN)`);
   }
-  const child = spawn(WARDEN_BIN, args, {
+  const child = spawn(bin, args, {
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -146,20 +154,50 @@ function killPid(child, signal = 'SIGKILL') {
 }
 
 /**
+ * The routing setup of the two-dialect tests: one provider per dialect, both the
+ * mock (the OpenAI one under its /v1 prefix); claude-* models go to the
+ * Anthropic provider, gpt-* to the OpenAI one.
+ */
+export function routingConfig(mockUrl) {
+  return [
+    'listen: 127.0.0.1:0',
+    'providers:',
+    `  anthropic: { dialect: anthropic, base_url: "${mockUrl}" }`,
+    `  openai:    { dialect: openai,    base_url: "${mockUrl}/v1" }`,
+    'routes:',
+    '  - { match: "claude-*", provider: anthropic }',
+    '  - { match: "gpt-*",    provider: openai }',
+    '',
+  ].join('\n');
+}
+
+/**
  * Starts the mock upstream and Warden in front of it.
+ * config: optional function mockUrl => YAML text; Warden then runs with
+ * `serve --config FILE` (a temporary file, removed by stop()) and without the
+ * WARDEN_LISTEN / WARDEN_PROVIDERS_* variables (wardenEnv still applies).
  * Returns { mock, warden, mockUrl, wardenUrl, mockRequests(), clearMockRequests(), mockStats(), stop() }.
  */
-export async function startStack({ wardenEnv = {} } = {}) {
-  const mock = await startProcess('mock-upstream', ['mock-upstream', '--host', '127.0.0.1', '--port', '0']);
+export async function startStack({ wardenEnv = {}, config = null } = {}) {
+  const mock = await startProcess('mock-upstream', ['mock-upstream', '--host', '127.0.0.1', '--port', '0'], {}, MOCK_BIN);
   let warden;
+  let configDir = null;
   try {
-    warden = await startProcess('warden', ['serve'], {
-      WARDEN_LISTEN: '127.0.0.1:0',
-      WARDEN_PROVIDERS_ANTHROPIC_BASE_URL: mock.url,
-      ...wardenEnv,
-    });
+    if (config) {
+      configDir = mkdtempSync(path.join(os.tmpdir(), 'warden-e2e-'));
+      const file = path.join(configDir, 'warden.yaml');
+      writeFileSync(file, config(mock.url));
+      warden = await startProcess('warden', ['serve', '--config', file], { ...wardenEnv });
+    } else {
+      warden = await startProcess('warden', ['serve'], {
+        WARDEN_LISTEN: '127.0.0.1:0',
+        WARDEN_PROVIDERS_ANTHROPIC_BASE_URL: mock.url,
+        ...wardenEnv,
+      });
+    }
   } catch (err) {
     await mock.stop();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
     throw err;
   }
   const stack = {
@@ -187,6 +225,7 @@ export async function startStack({ wardenEnv = {} } = {}) {
     async stop() {
       const w = await warden.stop();
       const m = await mock.stop();
+      if (configDir) rmSync(configDir, { recursive: true, force: true });
       return { warden: w, mock: m };
     },
   };

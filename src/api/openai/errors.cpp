@@ -39,7 +39,10 @@ boost::json::value null_or(std::string_view s) {
 }  // namespace
 
 ErrorReply error_reply(const core::Error& error) {
-  const Shape shape = shape_of(error.kind);
+  Shape shape = shape_of(error.kind);
+  if (error.kind == ErrorKind::kNotFound) {
+    shape.code = error.param == "model" ? "model_not_found" : "";
+  }
   boost::json::object body{{"error",
                             {{"message", error.message},
                              {"type", shape.type},
