@@ -49,11 +49,11 @@ build_and_test() {
 }
 
 mkdir -p "$logs"
-build_and_test "C++ tests" build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build_and_test "C++ tests" build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARDEN_TESTS=ON
 # The sanitizer build runs the same unit and integration tests against an
 # instrumented warden binary.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  build_and_test "C++ tests (ASan+UBSan)" build-asan -DCMAKE_BUILD_TYPE=Debug \
+  build_and_test "C++ tests (ASan+UBSan)" build-asan -DCMAKE_BUILD_TYPE=Debug -DWARDEN_TESTS=ON \
   -DWARDEN_SANITIZE=ON -DWARDEN_WERROR=ON
 
 echo "== end-to-end (node --test)"
