@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headerValues, startStack } from './harness.mjs';
+import { headerValues, startStack, stopCleanly } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLAUDE_BIN = path.join(here, 'node_modules', '.bin', 'claude');
@@ -41,10 +41,7 @@ before(async () => {
 
 after(async () => {
   if (stack) {
-    const exits = await stack.stop();
-    for (const [name, exit] of Object.entries(exits)) {
-      assert.ok(exit && (exit.code === 0 || exit.signal === 'SIGTERM'), `${name} did not stop cleanly: ${JSON.stringify(exit)}`);
-    }
+    await stopCleanly(stack);
   }
   await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
 });

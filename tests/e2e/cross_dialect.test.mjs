@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { checkAnthropicStream, checkOpenAIStream, fromAnthropic, fromOpenAI, parseSSE, readBody } from './dialects.mjs';
-import { headerValues, routingConfig, startStack, withTimeout } from './harness.mjs';
+import { headerValues, routingConfig, startStack, stopCleanly, withTimeout } from './harness.mjs';
 
 for (const k of Object.keys(process.env)) {
   if (k.startsWith('OPENAI_') || k.startsWith('ANTHROPIC_')) delete process.env[k];
@@ -45,11 +45,7 @@ before(async () => {
 });
 after(async () => {
   if (!stack) return;
-  const exits = await stack.stop();
-  for (const [name, exit] of Object.entries(exits)) {
-    assert.ok(exit && (exit.code === 0 || exit.signal === 'SIGTERM'),
-      `${name} did not stop cleanly: ${JSON.stringify(exit)}`);
-  }
+  await stopCleanly(stack);
 });
 
 const plain = (v) => JSON.parse(JSON.stringify(v));

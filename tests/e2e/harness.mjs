@@ -11,6 +11,7 @@
 // The mock runs from $WARDEN_MOCK_BIN when set (a binary whose first argument
 // is `mock-upstream`), else from the same binary.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -245,4 +246,34 @@ export function withTimeout(promise, ms, what) {
     timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * After a client aborted a `slow` stream (20 × 200 ms): waits until the mock
+ * reports that stream aborted, and asserts it was not played to completion —
+ * i.e. Warden dropped its upstream request when the client left.
+ */
+export async function expectUpstreamAborted(stack, before) {
+  const deadline = Date.now() + 15_000;
+  let stats;
+  for (;;) {
+    stats = await stack.mockStats();
+    if (stats.active_streams === 0 && stats.aborted_streams > before.aborted_streams) break;
+    if (stats.completed_streams > before.completed_streams) break;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(stats.completed_streams, before.completed_streams,
+    `the upstream stream ran to completion after the client aborted: ${JSON.stringify({ before, after: stats })}`);
+  assert.equal(stats.aborted_streams, before.aborted_streams + 1, JSON.stringify({ before, after: stats }));
+  assert.equal(stats.active_streams, 0);
+}
+
+/** Stops the stack and asserts both processes exited cleanly (0 or by SIGTERM). */
+export async function stopCleanly(stack) {
+  const exits = await stack.stop();
+  for (const [name, exit] of Object.entries(exits)) {
+    assert.ok(exit && (exit.code === 0 || exit.signal === 'SIGTERM'),
+      `${name} did not stop cleanly: ${JSON.stringify(exit)}`);
+  }
 }

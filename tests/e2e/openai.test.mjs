@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { checkOpenAIStream, parseSSE, readBody } from './dialects.mjs';
-import { headerValues, routingConfig, startStack, withTimeout } from './harness.mjs';
+import { expectUpstreamAborted, headerValues, routingConfig, startStack, stopCleanly, withTimeout } from './harness.mjs';
 
 // Nothing from the caller's environment may configure the SDK.
 for (const k of Object.keys(process.env)) {
@@ -31,11 +31,7 @@ before(async () => {
 });
 after(async () => {
   if (!stack) return;
-  const exits = await stack.stop();
-  for (const [name, exit] of Object.entries(exits)) {
-    assert.ok(exit && (exit.code === 0 || exit.signal === 'SIGTERM'),
-      `${name} did not stop cleanly: ${JSON.stringify(exit)}`);
-  }
+  await stopCleanly(stack);
 });
 
 /** An SDK client for a base URL without /v1 (the SDK's baseURL includes it). */
@@ -316,19 +312,7 @@ describe('OpenAI SDK: direct vs. through Warden (gpt-* → OpenAI provider)', ()
     }), 20_000, 'first deltas of the slow stream');
     stream.abort();
     await stream.done().catch(() => {});
-    const deadline = Date.now() + 15_000;
-    let stats;
-    for (;;) {
-      stats = await stack.mockStats();
-      if (stats.active_streams === 0 && stats.aborted_streams > before.aborted_streams) break;
-      if (stats.completed_streams > before.completed_streams) break;
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(stats.completed_streams, before.completed_streams,
-      `the upstream stream ran to completion after the client aborted: ${JSON.stringify({ before, after: stats })}`);
-    assert.equal(stats.aborted_streams, before.aborted_streams + 1, JSON.stringify({ before, after: stats }));
-    assert.equal(stats.active_streams, 0);
+    await expectUpstreamAborted(stack, before);
   });
 
   test('request headers and body reach the mock through Warden', CASE_TIMEOUT, async () => {
