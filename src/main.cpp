@@ -8,6 +8,7 @@
 
 #include "config/config_loader.hpp"
 #include "mock/mock_upstream.hpp"
+#include "policy/registry.hpp"
 #include "server/server.hpp"
 
 namespace {
@@ -50,7 +51,8 @@ int main(int argc, char** argv) {
     }
     if (command == "check-config") {
       const std::string path = config_path(argc, argv, 2);
-      config::load_config(path);
+      const auto config = config::load_config(path);
+      policy::build_policy(config.policy);  // validates every policy option
       std::cout << (path.empty() ? "defaults" : path) << ": configuration is valid\n";
       return 0;
     }

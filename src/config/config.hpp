@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/options.hpp"
+
 namespace warden::config {
 
 struct ProviderConfig {
@@ -51,6 +53,15 @@ struct LimitsConfig {
   std::size_t max_upstream_body_bytes = 64 * 1024 * 1024;
 };
 
+// How a stream runs through the policies (README, "stream").
+struct StreamConfig {
+  std::size_t channel_capacity = 64;           // events buffered between pipeline stages
+  double policy_timeout_seconds = 60;          // a hook without progress or keepalive() this long fails
+  double client_stall_timeout_seconds = 60;    // a client that reads nothing this long is cut off
+  std::size_t max_buffer_bytes = 16 << 20;     // per policy per stream: assembled content, held events
+  bool validate = false;                       // check every client stream against the grammar (debug)
+};
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8000;
@@ -58,12 +69,14 @@ struct Config {
   std::string data_dir = "~/.local/share/warden";
   double shutdown_grace_seconds = 30;
   std::string log_level = "info";
-  std::size_t stream_channel_capacity = 64;  // events buffered between pipeline stages
   AuthConfig auth;
   LimitsConfig limits;
   std::vector<ProviderConfig> providers;
   std::vector<RouteConfig> routes;  // first match wins
-  std::string policy_type = "noop";
+  StreamConfig stream;
+  // The `policy:` section (type and options), read by policy/registry.hpp;
+  // absent = noop.
+  Options policy;
 
   const ProviderConfig* provider(std::string_view name) const;
 };

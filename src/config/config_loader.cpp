@@ -10,6 +10,9 @@
 #include <map>
 #include <sstream>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <yaml-cpp/yaml.h>
 
 extern char** environ;
@@ -20,12 +23,14 @@ namespace {
 
 // The keys of every map the file may hold; a key not listed here is an error.
 // The environment override of a key is WARDEN_ + its path in capitals, '.' → '_'.
-constexpr std::array<std::string_view, 6> kTopScalarKeys = {
-    "listen", "threads", "data_dir", "shutdown_grace_seconds", "log_level",
-    "stream_channel_capacity"};
+constexpr std::array<std::string_view, 5> kTopScalarKeys = {
+    "listen", "threads", "data_dir", "shutdown_grace_seconds", "log_level"};
 constexpr std::array<std::string_view, 11> kTopKeys = {
     "listen", "threads", "data_dir", "shutdown_grace_seconds", "log_level",
-    "stream_channel_capacity", "auth", "limits", "providers", "routes", "policy"};
+    "stream", "auth", "limits", "providers", "routes", "policy"};
+constexpr std::array<std::string_view, 5> kStreamKeys = {
+    "channel_capacity", "policy_timeout_seconds", "client_stall_timeout_seconds",
+    "max_buffer_bytes", "validate"};
 constexpr std::array<std::string_view, 5> kAuthKeys = {
     "mode", "proxy_key", "proxy_key_header", "admin_key", "admin_localhost_exempt"};
 constexpr std::array<std::string_view, 5> kLimitsKeys = {
@@ -42,7 +47,6 @@ constexpr std::array<std::string_view, 11> kAllProviderKeys = {
     "read_timeout_seconds", "pool_max_idle", "pool_idle_timeout_seconds", "anthropic_version",
     "default_max_tokens", "models"};
 constexpr std::array<std::string_view, 3> kRouteKeys = {"match", "provider", "model"};
-constexpr std::array<std::string_view, 1> kPolicyKeys = {"type"};
 
 constexpr std::string_view kDefaultProviders = R"(
 anthropic:
@@ -77,6 +81,13 @@ class Origins {
   explicit Origins(std::string source) : source_(std::move(source)) {}
   void set_env(const std::string& path, std::string var) { env_[path] = std::move(var); }
 
+  // A section kept as a tree for the code that knows its keys (config/options.hpp).
+  Options options(const YAML::Node& node, const std::string& path) const {
+    auto where = std::make_shared<Options::Locations>();
+    auto root = std::make_shared<boost::json::value>(to_json(node, path, *where));
+    return Options(std::move(root), std::move(where), path);
+  }
+
   [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
                          const std::string& message) const {
     std::string where;
@@ -91,6 +102,35 @@ class Origins {
   }
 
  private:
+  boost::json::value to_json(const YAML::Node& node, const std::string& path,
+                             Options::Locations& where, int depth = 0) const {
+    if (depth > 64) fail(node, path, "nested too deeply (does an alias contain itself?)");
+    if (auto it = env_.find(path); it != env_.end()) {
+      where[path] = it->second + " (environment)";
+    } else if (node.Mark().line >= 0 && !source_.empty()) {
+      where[path] = source_ + ":" + std::to_string(node.Mark().line + 1);
+    }
+    if (node.IsMap()) {
+      boost::json::object out;
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        if (!it->first.IsScalar()) fail(it->first, path, "keys must be plain strings");
+        const std::string key = it->first.Scalar();
+        out[key] = to_json(it->second, path + "." + key, where, depth + 1);
+      }
+      return out;
+    }
+    if (node.IsSequence()) {
+      boost::json::array out;
+      std::size_t i = 0;
+      for (const auto& item : node) {
+        out.push_back(to_json(item, path + "[" + std::to_string(i++) + "]", where, depth + 1));
+      }
+      return out;
+    }
+    if (node.IsScalar()) return boost::json::value(node.Scalar());
+    return nullptr;
+  }
+
   std::string source_;
   std::map<std::string, std::string> env_;
 };
@@ -184,6 +224,10 @@ void apply_env(YAML::Node& root, Origins& origins) {
   for (auto key : kLimitsKeys) {
     const std::string var = upper_env_name("limits." + std::string(key));
     if (const char* v = std::getenv(var.c_str())) set({"limits", std::string(key)}, var, v);
+  }
+  for (auto key : kStreamKeys) {
+    const std::string var = upper_env_name("stream." + std::string(key));
+    if (const char* v = std::getenv(var.c_str())) set({"stream", std::string(key)}, var, v);
   }
   if (const char* v = std::getenv("WARDEN_POLICY_TYPE")) set({"policy", "type"}, "WARDEN_POLICY_TYPE", v);
   // WARDEN_PROVIDERS_<NAME>_<KEY>: the key is matched from the end, so a name
@@ -356,8 +400,23 @@ Config read_config(YAML::Node root, const std::string& source) {
       r.fail(n, "log_level", "expected debug, info, warn, error or off");
     }
   }
-  if (auto n = root["stream_channel_capacity"]) {
-    config.stream_channel_capacity = r.count(n, "stream_channel_capacity", 1, 65536);
+  if (auto stream = root["stream"]) {
+    check_keys(stream, "stream", kStreamKeys, origins);
+    auto& s = config.stream;
+    if (auto n = stream["channel_capacity"]) {
+      s.channel_capacity = r.count(n, "stream.channel_capacity", 1, 65536);
+    }
+    if (auto n = stream["policy_timeout_seconds"]) {
+      s.policy_timeout_seconds = r.number(n, "stream.policy_timeout_seconds", 0.001, 86400);
+    }
+    if (auto n = stream["client_stall_timeout_seconds"]) {
+      s.client_stall_timeout_seconds =
+          r.number(n, "stream.client_stall_timeout_seconds", 0.001, 86400);
+    }
+    if (auto n = stream["max_buffer_bytes"]) {
+      s.max_buffer_bytes = r.count(n, "stream.max_buffer_bytes", 1024, 1e10);
+    }
+    if (auto n = stream["validate"]) s.validate = r.boolean(n, "stream.validate");
   }
 
   if (auto auth = root["auth"]) {
@@ -423,14 +482,7 @@ Config read_config(YAML::Node root, const std::string& source) {
     read_routes(r, YAML::Load(std::string(kDefaultRoutes)), true, origins, config);
   }
 
-  if (auto policy = root["policy"]) {
-    check_keys(policy, "policy", kPolicyKeys, origins);
-    if (auto n = policy["type"]) config.policy_type = r.text(n, "policy.type");
-    if (config.policy_type != "noop") {
-      r.fail(policy["type"], "policy.type", "unknown policy type '" + config.policy_type +
-                                                "' (known: noop)");
-    }
-  }
+  if (auto policy = root["policy"]) config.policy = origins.options(policy, "policy");
   return config;
 }
 

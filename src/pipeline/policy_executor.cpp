@@ -1,8 +1,13 @@
 #include "pipeline/policy_executor.hpp"
 
+#include <cstdio>
 #include <exception>
+#include <limits>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "observability/log.hpp"
@@ -10,6 +15,8 @@
 namespace warden::pipeline {
 
 namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -21,65 +28,295 @@ asio::awaitable<bool> send(EventChannel& out, core::StreamEvent& event) {
   co_return !ec;
 }
 
+// The hook an event calls after on_chunk_received (decided before the hooks
+// run: a hook may move the event away with hold()).
+enum class Hook { kNone, kContentDelta, kToolCallDelta, kBlockComplete, kFinishReason, kStreamComplete };
+
+Hook hook_for(const core::StreamEvent& event, const core::MessageAssembly& assembly) {
+  if (const auto* delta = event.as<core::BlockDelta>()) {
+    if (delta->kind == core::DeltaKind::kText) return Hook::kContentDelta;
+    const core::Block* block = assembly.current();
+    if (delta->kind == core::DeltaKind::kInputJson && block != nullptr &&
+        block->type == core::BlockType::kToolUse) {
+      return Hook::kToolCallDelta;
+    }
+    return Hook::kNone;
+  }
+  if (event.is<core::BlockStop>()) return Hook::kBlockComplete;
+  if (const auto* delta = event.as<core::MessageDelta>()) {
+    return core::stop_reason(*delta).empty() ? Hook::kNone : Hook::kFinishReason;
+  }
+  if (event.is<core::MessageStop>()) return Hook::kStreamComplete;
+  return Hook::kNone;
+}
+
+std::string failure_message(const policy::Policy* policy, std::string_view what) {
+  return "Warden policy '" + std::string(policy != nullptr ? policy->name() : "?") + "' " +
+         std::string(what);
+}
+
+std::string seconds(std::chrono::milliseconds ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g s", static_cast<double>(ms.count()) / 1000.0);
+  return text;
+}
+
 }  // namespace
 
-asio::awaitable<void> PolicyExecutor::run_hooks(core::StreamEvent& event) {
-  stream_context_.begin_event(event);
-  co_await policy_.on_chunk_received(stream_context_);
-  if (event.is<core::MessageDelta>()) {
-    co_await policy_.on_finish_reason(stream_context_);
+struct PolicyExecutor::Stage {
+  Stage(policy::Policy* p, policy::PolicyContext& context, std::size_t max_bytes)
+      : policy(p), assembly(max_bytes), ctx(context, assembly, max_bytes) {}
+
+  policy::Policy* policy;  // null: the builder alone (a chain of no-ops)
+  core::MessageAssembly assembly;
+  policy::StreamContext ctx;
+  StreamBuilder builder;
+  std::vector<core::StreamEvent> out;
+  bool intervened = false;  // the policy changed, emitted, dropped or held something
+  bool completed = false;   // on_stream_complete ran
+};
+
+PolicyExecutor::PolicyExecutor(policy::Policy& policy, policy::PolicyContext& context,
+                               ExecutorLimits limits)
+    : context_(context), limits_(limits), policy_(policy) {
+  std::vector<policy::Policy*> chain;
+  policy.stages(chain);
+  if (chain.empty()) chain.push_back(nullptr);
+  for (auto* p : chain) {
+    stages_.push_back(std::make_unique<Stage>(p, context, limits.max_buffer_bytes));
+  }
+}
+
+PolicyExecutor::~PolicyExecutor() = default;
+
+std::uint64_t PolicyExecutor::progress() const {
+  std::uint64_t sum = 0;
+  for (const auto& stage : stages_) sum += stage->ctx.progress();
+  return sum;
+}
+
+asio::awaitable<void> PolicyExecutor::call_hooks(Stage& stage, core::StreamEvent& event) {
+  policy::Policy& p = *stage.policy;
+  policy::StreamContext& ctx = stage.ctx;
+  const Hook hook = hook_for(event, stage.assembly);
+  busy_ = &p;
+  co_await p.on_chunk_received(ctx);
+  switch (hook) {
+    case Hook::kNone:
+      break;
+    case Hook::kContentDelta:
+      co_await p.on_content_delta(ctx);
+      break;
+    case Hook::kToolCallDelta:
+      co_await p.on_tool_call_delta(ctx);
+      break;
+    case Hook::kBlockComplete:
+      if (const core::Block* block = ctx.completed_block()) {
+        if (block->type == core::BlockType::kToolUse) {
+          co_await p.on_tool_call_complete(ctx);
+        } else {
+          co_await p.on_content_complete(ctx);
+        }
+      }
+      break;
+    case Hook::kFinishReason:
+      co_await p.on_finish_reason(ctx);
+      break;
+    case Hook::kStreamComplete:
+      stage.completed = true;
+      co_await p.on_stream_complete(ctx);
+      break;
+  }
+  busy_ = nullptr;
+}
+
+// Emitted events first, then the current one unless dropped or held.
+void forward_outcome(StreamBuilder& builder, policy::StreamContext& ctx, core::StreamEvent* event,
+                     std::vector<core::StreamEvent>& out, bool& intervened) {
+  auto& emitted = ctx.emitted();
+  if (!emitted.empty()) intervened = true;
+  for (auto& e : emitted) builder.push(std::move(e), out);
+  emitted.clear();
+  using Disposition = policy::StreamContext::Disposition;
+  if (event != nullptr && ctx.disposition() == Disposition::kForward) {
+    if (event->modified) intervened = true;
+    builder.push(std::move(*event), out);
+  } else if (event != nullptr) {
+    intervened = true;
+    if (ctx.disposition() == Disposition::kDropped) builder.note_discard();
+  }
+  if (ctx.discarded()) builder.note_discard();
+}
+
+asio::awaitable<void> PolicyExecutor::run_stage(Stage& stage, core::StreamEvent& event) {
+  if (stage.policy == nullptr) {
+    stage.builder.push(std::move(event), stage.out);
+    co_return;
+  }
+  stage.assembly.apply(event);
+  stage.ctx.begin_event(event);
+  co_await call_hooks(stage, event);
+  forward_outcome(stage.builder, stage.ctx, &event, stage.out, stage.intervened);
+}
+
+asio::awaitable<void> PolicyExecutor::end_stage(Stage& stage) {
+  if (stage.policy != nullptr && !stage.completed) {
+    stage.completed = true;
+    core::StreamEvent placeholder{core::Ping{}, {}, false};
+    stage.ctx.begin_event(placeholder, true);
+    busy_ = stage.policy;
+    co_await stage.policy->on_stream_complete(stage.ctx);
+    busy_ = nullptr;
+    forward_outcome(stage.builder, stage.ctx, nullptr, stage.out, stage.intervened);
+  }
+  stage.builder.finish();
+}
+
+asio::awaitable<void> PolicyExecutor::process(core::StreamEvent* event,
+                                              std::vector<core::StreamEvent>& out) {
+  input_.clear();
+  if (event != nullptr) input_.push_back(std::move(*event));
+  std::vector<core::StreamEvent>* in = &input_;
+  for (auto& stage : stages_) {
+    stage->out.clear();
+    for (auto& e : *in) co_await run_stage(*stage, e);
+    if (event == nullptr) co_await end_stage(*stage);
+    in = &stage->out;
+  }
+  for (auto& e : *in) out.push_back(std::move(e));
+}
+
+asio::awaitable<void> PolicyExecutor::watch_progress() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto tick = std::max(limits_.policy_timeout / 4, std::chrono::milliseconds(1));
+  std::uint64_t last = progress();
+  int still = 0;
+  while (true) {
+    timer.expires_after(tick);
+    auto [ec] = co_await timer.async_wait(kNoThrow);
+    if (ec) co_return;  // cancelled: the work finished first
+    const std::uint64_t now = progress();
+    if (busy_ == nullptr || now != last) {
+      last = now;
+      still = 0;
+    } else if (++still >= 4) {
+      failed_policy_ = busy_;
+      co_return;
+    }
+  }
+}
+
+// Receives, runs and sends until the end marker; stops at a failure (kept in
+// `failure`) or when a channel is closed (`aborted`).
+asio::awaitable<void> PolicyExecutor::pump(EventChannel& in, EventChannel& out,
+                                           std::optional<std::string>& failure, bool& aborted) {
+  std::vector<core::StreamEvent> batch;
+  while (true) {
+    auto [ec, event] = co_await in.async_receive(kNoThrow);
+    const bool end = ec == asio::error::eof;
+    if (ec && !end) {
+      aborted = true;
+      co_return;
+    }
+    batch.clear();
+    try {
+      co_await process(end ? nullptr : &event, batch);
+    } catch (const std::exception& e) {
+      failure = failure_message(busy_, std::string("failed: ") + e.what());
+      co_return;
+    }
+    for (auto& e : batch) {
+      const bool sent = co_await send(out, e);
+      if (!sent) {
+        aborted = true;
+        co_return;
+      }
+    }
+    if (end) co_return;
   }
 }
 
 asio::awaitable<void> PolicyExecutor::run(EventChannel& in, EventChannel& out) {
-  bool failed = false;
-  while (!failed) {
-    auto [ec, event] = co_await in.async_receive(kNoThrow);
-    if (ec == asio::error::eof) break;
-    if (ec) co_return;  // aborted
-    try {
-      co_await run_hooks(event);
-    } catch (const std::exception& e) {
-      // Fail closed: the client learns the policy failed; nothing unchecked goes out.
-      observability::log(observability::LogLevel::kError, "policy failed",
-                         {{"policy", policy_.name()}, {"error", e.what()},
-                          {"transaction", stream_context_.policy_context().transaction_id}});
-      stream_context_.emitted().clear();
-      event.payload = core::StreamError{
-          "api_error", "Warden policy '" + std::string(policy_.name()) + "' failed: " + e.what()};
-      event.modified = true;
-      failed = true;
+  std::optional<std::string> failure;
+  bool aborted = false;
+  const bool guarded = stages_.front()->policy != nullptr;
+  if (guarded) {
+    auto first = co_await (pump(in, out, failure, aborted) || watch_progress());
+    if (first.index() == 1) {
+      failure = failure_message(failed_policy_, "made no progress for " +
+                                                    seconds(limits_.policy_timeout));
     }
-    for (auto& emitted : stream_context_.emitted()) {
-      const bool sent = co_await send(out, emitted);
-      if (!sent) co_return;
-    }
-    stream_context_.emitted().clear();
-    if (!stream_context_.current_dropped() || failed) {
-      const bool sent = co_await send(out, event);
-      if (!sent) co_return;
-    }
+  } else {
+    co_await pump(in, out, failure, aborted);
   }
-  if (!failed) {
-    core::StreamEvent none{core::Ping{}, {}, false};
-    stream_context_.begin_event(none);
-    try {
-      co_await policy_.on_stream_complete(stream_context_);
-    } catch (const std::exception& e) {
-      observability::log(observability::LogLevel::kError, "policy failed at stream end",
-                         {{"policy", policy_.name()}, {"error", e.what()}});
-    }
-    for (auto& emitted : stream_context_.emitted()) {
-      const bool sent = co_await send(out, emitted);
-      if (!sent) co_return;
-    }
+  if (aborted) co_return;
+  if (failure) {
+    observability::log(observability::LogLevel::kError, "policy failed",
+                       {{"transaction", context_.transaction_id}, {"error", *failure}});
+    core::StreamEvent error{core::StreamError{"api_error", *failure}, {}, true};
+    const bool sent = co_await send(out, error);
+    if (!sent) co_return;
   }
   const boost::system::error_code end = asio::error::eof;
   core::StreamEvent marker{core::Ping{}, {}, false};
   co_await out.async_send(end, std::move(marker), kNoThrow);
   // After a failure nobody reads the rest: closing the input stops the reader
   // (and so the upstream read) instead of leaving it blocked on a full channel.
-  if (failed) close_channel(in);
+  if (failure) close_channel(in);
+}
+
+// The non-streaming path: the message as events through every stage, then
+// on_response; `result` is set when something changed it.
+asio::awaitable<void> PolicyExecutor::replay(const json::object& message,
+                                             std::optional<json::object>& result,
+                                             std::optional<std::string>& failure) {
+  std::vector<core::StreamEvent> events = core::message_to_events(message);
+  std::vector<core::StreamEvent> out;
+  try {
+    for (auto& e : events) co_await process(&e, out);
+    co_await process(nullptr, out);
+    bool changed = false;
+    for (const auto& stage : stages_) changed = changed || stage->intervened || stage->builder.changed();
+    for (const auto& e : out) {
+      if (const auto* error = e.as<core::StreamError>()) {
+        failure = error->message;
+        co_return;
+      }
+    }
+    json::object whole;
+    if (changed) {
+      core::MessageAssembly assembly(std::numeric_limits<std::size_t>::max());
+      for (const auto& e : out) assembly.apply(e);
+      whole = assembly.to_json();
+    } else {
+      whole = message;
+    }
+    busy_ = &policy_;
+    bool modified = changed;
+    co_await policy_.on_response(whole, modified, context_);
+    busy_ = nullptr;
+    if (modified) result = std::move(whole);
+  } catch (const std::exception& e) {
+    failure = failure_message(busy_, std::string("failed: ") + e.what());
+  }
+}
+
+asio::awaitable<core::Result<std::optional<json::object>>> PolicyExecutor::run_whole(
+    const json::object& message) {
+  if (stages_.front()->policy == nullptr) co_return std::nullopt;  // no-ops only
+  std::optional<std::string> failure;
+  std::optional<json::object> result;
+  auto first = co_await (replay(message, result, failure) || watch_progress());
+  if (first.index() == 1) {
+    failure = failure_message(failed_policy_, "made no progress for " +
+                                                  seconds(limits_.policy_timeout));
+  }
+  if (failure) {
+    observability::log(observability::LogLevel::kError, "policy failed",
+                       {{"transaction", context_.transaction_id}, {"error", *failure}});
+    co_return core::fail(core::ErrorKind::kInternal, *failure);
+  }
+  co_return result;
 }
 
 }  // namespace warden::pipeline

@@ -9,8 +9,10 @@
 
 #include "api/anthropic/client_formatter.hpp"
 #include "api/anthropic/event_codec.hpp"
+#include "api/anthropic/stream_validator.hpp"
 #include "api/openai/client_formatter.hpp"
 #include "api/openai/stream_decoder.hpp"
+#include "api/openai/stream_validator.hpp"
 #include "observability/log.hpp"
 #include "pipeline/event_channel.hpp"
 #include "pipeline/policy_executor.hpp"
@@ -133,7 +135,7 @@ asio::awaitable<void> read_upstream(StreamState& state) {
 // Stage 2: the policies.
 asio::awaitable<void> execute_policies(StreamState& state, policy::Policy& policy,
                                        policy::PolicyContext& context) {
-  PolicyExecutor executor(policy, context);
+  PolicyExecutor executor(policy, context, state.spec.limits);
   co_await executor.run(state.ingress, state.egress);
 }
 
@@ -164,10 +166,46 @@ class Formatter {
       std::in_place_index<0>, true};
 };
 
+// The debug option `stream.validate`: every byte the client gets is checked
+// against its dialect's grammar, and violations are logged.
+class Validator {
+ public:
+  explicit Validator(const StreamSpec& spec) {
+    if (!spec.validate) return;
+    if (spec.client == core::Dialect::kAnthropic) {
+      validator_.emplace<api::anthropic::StreamValidator>();
+    } else {
+      validator_.emplace<api::openai::StreamValidator>();
+    }
+  }
+  void feed(std::string_view bytes) {
+    std::visit([&](auto& v) {
+      if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) v.feed(bytes);
+    }, validator_);
+  }
+  void finish(const std::string& transaction_id) {
+    std::visit([&](auto& v) {
+      if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
+        v.finish();
+        for (const auto& violation : v.violations()) {
+          observability::log(LogLevel::kError, "stream grammar violation",
+                             {{"transaction", transaction_id}, {"violation", violation}});
+        }
+      }
+    }, validator_);
+  }
+
+ private:
+  std::variant<std::monostate, api::anthropic::StreamValidator, api::openai::StreamValidator>
+      validator_;
+};
+
 // Stage 3: format and write. Events already waiting in the channel go out in
 // the same write, so a burst costs one syscall.
-asio::awaitable<void> write_client(StreamState& state, ClientStream& client) {
+asio::awaitable<void> write_client(StreamState& state, ClientStream& client,
+                                   const std::string& transaction_id) {
   Formatter formatter(state.spec);
+  Validator validator(state.spec);
   std::string out;
   bool end = false;
   while (!end) {
@@ -186,6 +224,7 @@ asio::awaitable<void> write_client(StreamState& state, ClientStream& client) {
     })) {
     }
     if (end) formatter.finish(state.outcome.error, out);
+    validator.feed(out);
     bool written = true;
     if (!out.empty()) written = co_await client.write(out);
     if (!written) {
@@ -195,6 +234,7 @@ asio::awaitable<void> write_client(StreamState& state, ClientStream& client) {
     }
   }
   state.outcome.completed = formatter.completed();
+  validator.finish(transaction_id);
 }
 
 asio::awaitable<void> watch_client(StreamState& state, ClientStream& client) {
@@ -214,7 +254,7 @@ asio::awaitable<StreamOutcome> run_stream(upstream::UpstreamCall& call, policy::
   StreamState state{call, spec, EventChannel(executor, spec.channel_capacity),
                     EventChannel(executor, spec.channel_capacity), {}};
   co_await ((read_upstream(state) && execute_policies(state, policy, context) &&
-             write_client(state, client)) ||
+             write_client(state, client, context.transaction_id)) ||
             watch_client(state, client));
   co_return state.outcome;
 }

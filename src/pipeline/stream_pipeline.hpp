@@ -13,6 +13,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "pipeline/policy_executor.hpp"
 #include "policy/policy.hpp"
 #include "upstream/upstream_client.hpp"
 
@@ -37,6 +38,8 @@ struct StreamSpec {
   std::string client_model;    // the model name the client asked for
   bool include_usage = false;  // OpenAI clients: stream_options.include_usage
   std::size_t channel_capacity = 64;
+  ExecutorLimits limits;
+  bool validate = false;  // check the bytes sent against the client's grammar; log violations
 };
 
 struct StreamOutcome {

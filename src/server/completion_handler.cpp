@@ -50,13 +50,6 @@ asio::awaitable<bool> cancel_when_client_leaves(ClientWriter& client, upstream::
   co_return gone;
 }
 
-core::Error policy_failure(const policy::Policy& policy, const std::exception& e) {
-  observability::log(LogLevel::kError, "policy failed",
-                     {{"policy", policy.name()}, {"error", e.what()}});
-  return {ErrorKind::kInternal,
-          "Warden policy '" + std::string(policy.name()) + "' failed: " + e.what(), ""};
-}
-
 // An OpenAI-routed count_tokens: no upstream counts Anthropic tokens, so
 // estimate ~4 bytes of JSON per token over what the model would read.
 std::string estimate_input_tokens(const json::object& body) {
@@ -186,23 +179,14 @@ void set_response_headers(const Exchange& x, http::fields& out) {
   out.set(own_id, core::random_id("req_"));
 }
 
-asio::awaitable<void> run_on_response(const Exchange& x, json::object& message, bool& modified,
-                                      std::optional<core::Error>& error) {
-  try {
-    co_await x.services.policy->on_response(message, modified, x.context);
-  } catch (const std::exception& e) {
-    error = policy_failure(*x.services.policy, e);
-  }
-}
-
 // A whole upstream answer (JSON), in the client's dialect. The policy sees the
 // message in the common (Anthropic) shape whichever side it came from; an
-// OpenAI answer to an OpenAI client goes through untouched.
+// answer no policy changed goes out as the upstream's bytes when no
+// translation is needed.
 asio::awaitable<core::Result<std::string>> client_json_body(const Exchange& x, std::string body) {
   const Dialect upstream = x.route.provider->dialect;
-  if (x.endpoint == Endpoint::kCountTokens || (upstream == Dialect::kOpenAi && !x.translated())) {
-    co_return body;
-  }
+  if (x.endpoint == Endpoint::kCountTokens) co_return body;
+  if (!x.translated() && !x.services.orchestrator->active()) co_return body;
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) {
@@ -218,11 +202,13 @@ asio::awaitable<core::Result<std::string>> client_json_body(const Exchange& x, s
   } else {
     message = std::move(parsed.get_object());
   }
-  bool modified = x.translated();
-  std::optional<core::Error> policy_error;
-  co_await run_on_response(x, message, modified, policy_error);
-  if (policy_error) co_return tl::unexpected(std::move(*policy_error));
-  if (!modified) co_return body;
+  auto decided = co_await x.services.orchestrator->response(message, x.context);
+  if (!decided) co_return tl::unexpected(std::move(decided.error()));
+  if (*decided) {
+    message = std::move(**decided);
+  } else if (!x.translated()) {
+    co_return body;
+  }
   if (x.dialect == Dialect::kOpenAi) {
     auto converted = api::translate::anthropic_to_openai_response(message, x.request.model);
     if (!converted) co_return tl::unexpected(std::move(converted.error()));
@@ -289,11 +275,12 @@ asio::awaitable<bool> forward_stream(Exchange& x) {
   const bool head_sent = co_await x.client.start_stream(head);
   if (!head_sent) co_return false;
 
-  const pipeline::StreamSpec spec{x.route.provider->dialect, x.dialect, x.request.model,
-                                  x.request.include_usage,
-                                  x.services.config.stream_channel_capacity};
-  const auto outcome =
-      co_await pipeline::run_stream(x.call, *x.services.policy, x.context, x.client, spec);
+  pipeline::StreamSpec spec;
+  spec.upstream = x.route.provider->dialect;
+  spec.client = x.dialect;
+  spec.client_model = x.request.model;
+  spec.include_usage = x.request.include_usage;
+  const auto outcome = co_await x.services.orchestrator->stream(x.call, x.context, x.client, spec);
   x.log(200, outcome.client_gone ? "client disconnected" : outcome.error);
   if (outcome.client_gone) co_return false;
   const bool finished = co_await x.client.finish_stream();
@@ -375,17 +362,11 @@ asio::awaitable<bool> handle_completion(ClientWriter& client,
     co_return co_await reply_error(client, dialect, version, keep_alive, credentials.error());
   }
 
-  policy::PolicyContext context{core::random_id("txn_"), &request, {}};
-  // Policies fail closed; co_await is not allowed in a catch block, hence the optional.
-  std::optional<core::Error> policy_error;
-  try {
-    co_await services.policy->on_request(request, context);
-  } catch (const std::exception& e) {
-    policy_error = policy_failure(*services.policy, e);
-  }
-  if (policy_error) {
-    co_return co_await reply_error(client, dialect, version, keep_alive, *policy_error);
-  }
+  policy::PolicyContext context;
+  context.transaction_id = core::random_id("txn_");
+  context.request = &request;
+  auto allowed = co_await services.orchestrator->request(request, context);
+  if (!allowed) co_return co_await reply_error(client, dialect, version, keep_alive, allowed.error());
 
   if (endpoint == Endpoint::kCountTokens && route->provider->dialect == Dialect::kOpenAi) {
     co_return co_await reply_json(client, version, keep_alive, 200,

@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "observability/log.hpp"
+#include "policy/registry.hpp"
 #include "server/session.hpp"
 #include "upstream/connection_pool.hpp"
 
@@ -89,7 +90,9 @@ int serve(config::Config config) {
   services->config = std::move(config);
   const auto& cfg = services->config;
   services->router = std::make_unique<upstream::Router>(cfg);
-  services->policy = policy::make_policy(cfg.policy_type);
+  services->policy = policy::build_policy(cfg.policy);
+  services->orchestrator =
+      std::make_unique<pipeline::PolicyOrchestrator>(*services->policy, cfg.stream);
 
   const unsigned threads =
       cfg.threads > 0 ? static_cast<unsigned>(cfg.threads)

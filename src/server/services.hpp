@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "pipeline/policy_orchestrator.hpp"
 #include "policy/policy.hpp"
 #include "upstream/router.hpp"
 
@@ -15,6 +16,7 @@ struct Services {
   config::Config config;
   std::unique_ptr<upstream::Router> router;
   std::shared_ptr<policy::Policy> policy;
+  std::unique_ptr<pipeline::PolicyOrchestrator> orchestrator;
   std::atomic<bool> draining{false};
   std::atomic<int> active_requests{0};
 };

@@ -95,7 +95,9 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket,
   const auto& limits = services->config.limits;
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  ClientWriter client(stream, std::chrono::seconds(60));
+  // A client that reads nothing for this long is cut off (and its upstream cancelled).
+  ClientWriter client(stream, std::chrono::milliseconds(static_cast<std::int64_t>(
+                                  services->config.stream.client_stall_timeout_seconds * 1000)));
 
   while (!services->draining.load()) {
     http::request_parser<http::string_body> parser;

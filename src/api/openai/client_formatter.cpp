@@ -246,6 +246,8 @@ void ClientFormatter::learn_ids(std::string_view raw) {
     if (ec || !parsed.is_object()) return false;
     const json::object& chunk = parsed.get_object();
     if (auto id = string_at(chunk, "id"); !id.empty()) id_ = id;
+    // Chunks Warden encodes later must name the model the raw ones named.
+    if (auto model = string_at(chunk, "model"); !model.empty()) model_ = model;
     if (const auto* created = chunk.if_contains("created"); created && created->is_int64()) {
       created_ = created->get_int64();
     }

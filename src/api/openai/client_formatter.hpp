@@ -64,7 +64,7 @@ class ClientFormatter final {
   bool encoding_;  // encode every event (not passthrough, or a policy changed something)
   std::string id_;
   std::int64_t created_;
-  bool learned_ = false;  // id/created taken from the upstream's first chunk (passthrough)
+  bool learned_ = false;  // id/created/model taken from the upstream's first chunk (passthrough)
   std::string pending_;   // encoded untouched events whose chunk bytes have not arrived yet
   bool started_ = false;  // the role chunk is out
   bool finish_sent_ = false;

@@ -1,0 +1,55 @@
+#include "policy/registry.hpp"
+
+#include <functional>
+#include <map>
+
+namespace warden::policy {
+
+namespace {
+
+using Factory = std::function<std::shared_ptr<Policy>(const config::Options&)>;
+
+std::shared_ptr<Policy> build_chain(const config::Options& spec) {
+  spec.allow_keys({"type", "policies"});
+  if (!spec["policies"].is_list()) spec["policies"].fail("a chain needs a list of policies");
+  std::vector<std::shared_ptr<Policy>> members;
+  for (const auto& member : spec["policies"].items()) members.push_back(build_policy(member));
+  return std::make_shared<ChainPolicy>(std::move(members));
+}
+
+const std::map<std::string, Factory, std::less<>>& factories() {
+  static const std::map<std::string, Factory, std::less<>> all = {
+      {std::string(NoopPolicy::kType),
+       [](const config::Options& spec) {
+         spec.allow_keys({"type"});
+         return std::make_shared<NoopPolicy>();
+       }},
+      {std::string(ChainPolicy::kType), build_chain},
+  };
+  return all;
+}
+
+}  // namespace
+
+std::vector<std::string> policy_types() {
+  std::vector<std::string> out;
+  for (const auto& [type, factory] : factories()) out.push_back(type);
+  return out;
+}
+
+std::shared_ptr<Policy> build_policy(const config::Options& spec) {
+  if (!spec.present()) return std::make_shared<NoopPolicy>();
+  if (!spec.is_map()) spec.fail("expected a map with a type");
+  if (!spec.has("type")) spec.fail("a policy needs a type");
+  const std::string type = spec["type"].text();
+  const auto& all = factories();
+  const auto it = all.find(type);
+  if (it == all.end()) {
+    std::string known;
+    for (const auto& name : policy_types()) known += (known.empty() ? "" : ", ") + name;
+    spec["type"].fail("unknown policy type '" + type + "' (known: " + known + ")");
+  }
+  return it->second(spec);
+}
+
+}  // namespace warden::policy
