@@ -1,5 +1,6 @@
-// Fuzzes config::load_config_text. Bad input must end in a ConfigError; any other
-// exception escaping the loader is a bug.
+// Fuzzes config::load_config_text and the policy registry behind it (the
+// `policy:` options). Bad input must end in a ConfigError; any other exception
+// escaping is a bug.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "config/config_loader.hpp"
+#include "policy/registry.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string yaml(reinterpret_cast<const char*>(data), size);
@@ -18,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& route : config.routes) {
       if (config.provider(route.provider) == nullptr) std::abort();  // and resolvable routes
     }
+    if (warden::policy::build_policy(config.policy) == nullptr) std::abort();
   } catch (const warden::config::ConfigError&) {
     // Expected for bad input.
   } catch (const std::exception& e) {

@@ -215,7 +215,8 @@ std::string format_sse(const SseEvent& event) {
 bool is_known_scenario(std::string_view name) {
   static constexpr std::string_view kNames[] = {"text",     "tool_use",        "two_tools",
                                                 "thinking", "midstream_error", "drop",
-                                                "slow",     "claude_code",     "echo"};
+                                                "slow",     "claude_code",     "echo",
+                                                "bash",     "large"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames) ||
          script::error_status(name).has_value();
 }

@@ -1,6 +1,8 @@
 #include "mock/mock_script.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -97,6 +99,30 @@ std::optional<std::string> find_marker(const json::value& value) {
     }
   }
   return std::nullopt;
+}
+
+// Every `[[KEY:VALUE]]` in the strings of the last user message, in document order.
+void collect_markers(const json::value& value, std::string_view key, std::vector<std::string>& out) {
+  if (value.is_string()) {
+    const std::string open = "[[" + std::string(key) + ":";
+    const std::string_view text = value.get_string();
+    for (std::size_t at = text.find(open); at != std::string_view::npos; at = text.find(open, at + 1)) {
+      const std::size_t begin = at + open.size();
+      const std::size_t close = text.find("]]", begin);
+      if (close == std::string_view::npos) break;
+      out.emplace_back(text.substr(begin, close - begin));
+    }
+  } else if (value.is_array()) {
+    for (const auto& item : value.get_array()) collect_markers(item, key, out);
+  } else if (value.is_object()) {
+    for (const auto& member : value.get_object()) collect_markers(member.value(), key, out);
+  }
+}
+
+std::vector<std::string> user_markers(const json::object& body, std::string_view key) {
+  std::vector<std::string> out;
+  if (const json::value* message = last_user_message(body)) collect_markers(*message, key, out);
+  return out;
 }
 
 bool is_name_char(char c) {
@@ -332,6 +358,30 @@ Script build_script(std::string_view scenario, const json::object& body, std::st
           {"", "{\"command\": \"echo warden-e2e-ok\"", ", \"description\": \"Print a marker\"}"}));
       script.stop = StopReason::kToolUse;
     }
+  } else if (scenario == "bash") {
+    // One Bash call per [[command:…]] in the prompt (default `ls`), after a short text.
+    script.blocks.push_back(text_block({"Running", " it now."}));
+    auto commands = user_markers(body, "command");
+    if (commands.empty()) commands.push_back("ls");
+    int n = 0;
+    for (const auto& command : commands) {
+      const std::string input = json::serialize(json::object{{"command", command}});
+      char id[32];
+      std::snprintf(id, sizeof id, "toolu_mock_bash_%04d", ++n);
+      script.blocks.push_back(tool_block(id, "Bash", split_utf8(input, 8)));
+    }
+    script.stop = StopReason::kToolUse;
+  } else if (scenario == "large") {
+    // [[bytes:N]] of text (default 1 MiB, at most 256 MiB) in 1 KiB deltas.
+    std::size_t bytes = 1 << 20;
+    if (auto marks = user_markers(body, "bytes"); !marks.empty()) {
+      bytes = std::min<std::size_t>(std::strtoull(marks[0].c_str(), nullptr, 10), 256u << 20);
+    }
+    std::vector<std::string> pieces;
+    for (std::size_t at = 0; at < bytes; at += 1024) {
+      pieces.emplace_back(std::min<std::size_t>(1024, bytes - at), 'z');
+    }
+    script.blocks.push_back(text_block(std::move(pieces)));
   } else if (scenario == "echo") {
     script.blocks.push_back(text_block(split_utf8(raw_body, kEchoPieceBytes)));
   } else {

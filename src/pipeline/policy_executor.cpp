@@ -133,19 +133,26 @@ asio::awaitable<void> PolicyExecutor::call_hooks(Stage& stage, core::StreamEvent
 // Emitted events first, then the current one unless dropped or held.
 void forward_outcome(StreamBuilder& builder, policy::StreamContext& ctx, core::StreamEvent* event,
                      std::vector<core::StreamEvent>& out, bool& intervened) {
+  // An intervention is what changes the output: a new or changed event, a
+  // dropped or discarded one. Holding and releasing unchanged events is not.
   auto& emitted = ctx.emitted();
-  if (!emitted.empty()) intervened = true;
-  for (auto& e : emitted) builder.push(std::move(e), out);
+  for (auto& e : emitted) {
+    if (e.modified) intervened = true;
+    builder.push(std::move(e), out);
+  }
   emitted.clear();
   using Disposition = policy::StreamContext::Disposition;
   if (event != nullptr && ctx.disposition() == Disposition::kForward) {
     if (event->modified) intervened = true;
     builder.push(std::move(*event), out);
-  } else if (event != nullptr) {
+  } else if (event != nullptr && ctx.disposition() == Disposition::kDropped) {
     intervened = true;
-    if (ctx.disposition() == Disposition::kDropped) builder.note_discard();
+    builder.note_discard();
   }
-  if (ctx.discarded()) builder.note_discard();
+  if (ctx.discarded()) {
+    intervened = true;
+    builder.note_discard();
+  }
 }
 
 asio::awaitable<void> PolicyExecutor::run_stage(Stage& stage, core::StreamEvent& event) {

@@ -191,6 +191,10 @@ class Validator {
           observability::log(LogLevel::kError, "stream grammar violation",
                              {{"transaction", transaction_id}, {"violation", violation}});
         }
+        observability::log(LogLevel::kInfo, "stream validated",
+                           {{"transaction", transaction_id},
+                            {"violations", v.violations().size()},
+                            {"complete", v.complete()}});
       }
     }, validator_);
   }
@@ -229,6 +233,9 @@ asio::awaitable<void> write_client(StreamState& state, ClientStream& client,
     if (!out.empty()) written = co_await client.write(out);
     if (!written) {
       state.outcome.client_gone = true;
+      // The breaker: no error event can reach a client that reads nothing, so
+      // the connection is closed, which the client sees as a cut stream.
+      if (client.stalled()) state.outcome.error = "client stopped reading; stream cut off";
       state.abort();
       co_return;
     }

@@ -27,6 +27,9 @@ class ClientStream {
   virtual boost::asio::awaitable<bool> write(std::string_view bytes) = 0;
   // Completes with true when the client disconnects; false when cancelled.
   virtual boost::asio::awaitable<bool> wait_disconnect() = 0;
+  // The last failed write failed because the client read nothing for the
+  // configured time (the backpressure circuit breaker).
+  virtual bool stalled() const { return false; }
 };
 
 // The dialects on each side decide the decoder and the formatter: the same on

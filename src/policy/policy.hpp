@@ -102,7 +102,10 @@ class StreamContext {
   // The current event does not go out now: it is kept, in order, until
   // `release_held()` emits or `discard_held()` forgets the held events. False
   // (and nothing held) when that would keep more than the per-stream limit of
-  // bytes: the event is then still the current one and goes out unless dropped.
+  // bytes: the event is then still the current one and goes out unless
+  // dropped, and what was held before stays held (discard it to fail closed).
+  // A held event has moved: later hooks for it must use the assembled state
+  // (`current_block()`, `completed_block()`), not `current()`.
   bool hold();
   void release_held();
   void discard_held();

@@ -3,6 +3,12 @@
 #include <functional>
 #include <map>
 
+#include "policy/builtin/all_caps.hpp"
+#include "policy/builtin/blocked_content.hpp"
+#include "policy/builtin/debug_logging.hpp"
+#include "policy/builtin/string_replacement.hpp"
+#include "policy/builtin/tool_filter.hpp"
+
 namespace warden::policy {
 
 namespace {
@@ -25,6 +31,11 @@ const std::map<std::string, Factory, std::less<>>& factories() {
          return std::make_shared<NoopPolicy>();
        }},
       {std::string(ChainPolicy::kType), build_chain},
+      {std::string(AllCaps::kType), AllCaps::create},
+      {std::string(DebugLogging::kType), DebugLogging::create},
+      {std::string(StringReplacement::kType), StringReplacement::create},
+      {std::string(BlockedContent::kType), BlockedContent::create},
+      {std::string(ToolFilter::kType), ToolFilter::create},
   };
   return all;
 }

@@ -37,6 +37,7 @@ asio::awaitable<bool> ClientWriter::write(std::string_view bytes) {
   stream_.expires_after(write_timeout_);
   auto [ec, n] = co_await asio::async_write(
       stream_, http::make_chunk(asio::const_buffer(bytes.data(), bytes.size())), kNoThrow);
+  stalled_ = ec == boost::beast::error::timeout;
   co_return !ec;
 }
 

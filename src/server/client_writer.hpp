@@ -31,10 +31,12 @@ class ClientWriter final : public pipeline::ClientStream {
   // pipeline::ClientStream
   boost::asio::awaitable<bool> write(std::string_view bytes) override;
   boost::asio::awaitable<bool> wait_disconnect() override;
+  bool stalled() const override { return stalled_; }
 
  private:
   boost::beast::tcp_stream& stream_;
   std::chrono::milliseconds write_timeout_;
+  bool stalled_ = false;
 };
 
 }  // namespace warden::server

@@ -281,7 +281,7 @@ asio::awaitable<bool> forward_stream(Exchange& x) {
   spec.client_model = x.request.model;
   spec.include_usage = x.request.include_usage;
   const auto outcome = co_await x.services.orchestrator->stream(x.call, x.context, x.client, spec);
-  x.log(200, outcome.client_gone ? "client disconnected" : outcome.error);
+  x.log(200, outcome.client_gone && outcome.error.empty() ? "client disconnected" : outcome.error);
   if (outcome.client_gone) co_return false;
   const bool finished = co_await x.client.finish_stream();
   co_return finished && x.keep_alive;

@@ -173,6 +173,28 @@ export function routingConfig(mockUrl) {
 }
 
 /**
+ * The setup of the policy tests: one Anthropic-dialect provider (the mock),
+ * claude-* routed to it, every stream checked against the client's grammar
+ * (`stream.validate`), and `policy` as the `policy:` section — YAML text for
+ * the value (`'{ type: all_caps }'`), or a plain object, written as JSON
+ * (which YAML reads as a flow mapping; strings keep their backslashes).
+ * Use as startStack({ config: (mockUrl) => policyConfig(mockUrl, policy) }).
+ */
+export function policyConfig(mockUrl, policy) {
+  const value = typeof policy === 'string' ? policy : JSON.stringify(policy);
+  return [
+    'listen: 127.0.0.1:0',
+    'providers:',
+    `  anthropic: { dialect: anthropic, base_url: "${mockUrl}" }`,
+    'routes:',
+    '  - { match: "claude-*", provider: anthropic }',
+    'stream: { validate: true }',
+    `policy: ${value}`,
+    '',
+  ].join('\n');
+}
+
+/**
  * Starts the mock upstream and Warden in front of it.
  * config: optional function mockUrl => YAML text; Warden then runs with
  * `serve --config FILE` (a temporary file, removed by stop()) and without the
