@@ -67,7 +67,7 @@ struct PolicyExecutor::Stage {
   Stage(policy::Policy* p, policy::PolicyContext& context, std::size_t max_bytes)
       : policy(p), assembly(max_bytes), ctx(context, assembly, max_bytes) {}
 
-  policy::Policy* policy;  // null: the builder alone (a chain of no-ops)
+  policy::Policy* policy;
   core::MessageAssembly assembly;
   policy::StreamContext ctx;
   StreamBuilder builder;
@@ -81,7 +81,6 @@ PolicyExecutor::PolicyExecutor(policy::Policy& policy, policy::PolicyContext& co
     : context_(context), limits_(limits), policy_(policy) {
   std::vector<policy::Policy*> chain;
   policy.stages(chain);
-  if (chain.empty()) chain.push_back(nullptr);
   for (auto* p : chain) {
     stages_.push_back(std::make_unique<Stage>(p, context, limits.max_buffer_bytes));
   }
@@ -156,10 +155,6 @@ void forward_outcome(StreamBuilder& builder, policy::StreamContext& ctx, core::S
 }
 
 asio::awaitable<void> PolicyExecutor::run_stage(Stage& stage, core::StreamEvent& event) {
-  if (stage.policy == nullptr) {
-    stage.builder.push(std::move(event), stage.out);
-    co_return;
-  }
   stage.assembly.apply(event);
   stage.ctx.begin_event(event);
   co_await call_hooks(stage, event);
@@ -167,7 +162,7 @@ asio::awaitable<void> PolicyExecutor::run_stage(Stage& stage, core::StreamEvent&
 }
 
 asio::awaitable<void> PolicyExecutor::end_stage(Stage& stage) {
-  if (stage.policy != nullptr && !stage.completed) {
+  if (!stage.completed) {
     stage.completed = true;
     core::StreamEvent placeholder{core::Ping{}, {}, false};
     stage.ctx.begin_event(placeholder, true);
@@ -191,6 +186,11 @@ asio::awaitable<void> PolicyExecutor::process(core::StreamEvent* event,
     in = &stage->out;
   }
   for (auto& e : *in) out.push_back(std::move(e));
+}
+
+std::string PolicyExecutor::stalled_message() const {
+  return failure_message(failed_policy_,
+                         "made no progress for " + seconds(limits_.policy_timeout));
 }
 
 asio::awaitable<void> PolicyExecutor::watch_progress() {
@@ -226,11 +226,19 @@ asio::awaitable<void> PolicyExecutor::pump(EventChannel& in, EventChannel& out,
       co_return;
     }
     batch.clear();
-    try {
-      co_await process(end ? nullptr : &event, batch);
-    } catch (const std::exception& e) {
-      failure = failure_message(busy_, std::string("failed: ") + e.what());
-      co_return;
+    if (stages_.empty()) {  // no-ops only: the builder alone, no coroutine per event
+      if (end) {
+        builder_.finish();
+      } else {
+        builder_.push(std::move(event), batch);
+      }
+    } else {
+      try {
+        co_await process(end ? nullptr : &event, batch);
+      } catch (const std::exception& e) {
+        failure = failure_message(busy_, std::string("failed: ") + e.what());
+        co_return;
+      }
     }
     for (auto& e : batch) {
       const bool sent = co_await send(out, e);
@@ -246,15 +254,11 @@ asio::awaitable<void> PolicyExecutor::pump(EventChannel& in, EventChannel& out,
 asio::awaitable<void> PolicyExecutor::run(EventChannel& in, EventChannel& out) {
   std::optional<std::string> failure;
   bool aborted = false;
-  const bool guarded = stages_.front()->policy != nullptr;
-  if (guarded) {
-    auto first = co_await (pump(in, out, failure, aborted) || watch_progress());
-    if (first.index() == 1) {
-      failure = failure_message(failed_policy_, "made no progress for " +
-                                                    seconds(limits_.policy_timeout));
-    }
-  } else {
+  if (stages_.empty()) {
     co_await pump(in, out, failure, aborted);
+  } else {
+    auto first = co_await (pump(in, out, failure, aborted) || watch_progress());
+    if (first.index() == 1) failure = stalled_message();
   }
   if (aborted) co_return;
   if (failure) {
@@ -310,14 +314,11 @@ asio::awaitable<void> PolicyExecutor::replay(const json::object& message,
 
 asio::awaitable<core::Result<std::optional<json::object>>> PolicyExecutor::run_whole(
     const json::object& message) {
-  if (stages_.front()->policy == nullptr) co_return std::nullopt;  // no-ops only
+  if (stages_.empty()) co_return std::nullopt;  // no-ops only
   std::optional<std::string> failure;
   std::optional<json::object> result;
   auto first = co_await (replay(message, result, failure) || watch_progress());
-  if (first.index() == 1) {
-    failure = failure_message(failed_policy_, "made no progress for " +
-                                                  seconds(limits_.policy_timeout));
-  }
+  if (first.index() == 1) failure = stalled_message();
   if (failure) {
     observability::log(observability::LogLevel::kError, "policy failed",
                        {{"transaction", context_.transaction_id}, {"error", *failure}});

@@ -3,8 +3,8 @@
 // chain, it assembles blocks from the events it receives, calls the hooks at
 // the right moments (policy.hpp), applies the forwarding rule, and puts a
 // StreamBuilder behind the policy so the next policy — and in the end the
-// client — always sees a valid stream. No-op policies cost nothing: a chain of
-// none is just the builder.
+// client — always sees a valid stream. No-op policies cost nothing: with no
+// stage the executor is the builder alone.
 //
 // Failure is closed: a hook that throws, or that makes no progress (and calls
 // no keepalive()) for the policy timeout, ends the stream with an error event
@@ -66,10 +66,12 @@ class PolicyExecutor final {
   // Completes when a busy hook made no progress for the policy timeout.
   boost::asio::awaitable<void> watch_progress();
   std::uint64_t progress() const;
+  std::string stalled_message() const;
 
   policy::PolicyContext& context_;
   ExecutorLimits limits_;
-  std::vector<std::unique_ptr<Stage>> stages_;
+  std::vector<std::unique_ptr<Stage>> stages_;  // none: no-ops only
+  StreamBuilder builder_;                        // used when there are no stages
   std::vector<core::StreamEvent> input_;
   const policy::Policy* busy_ = nullptr;  // the policy whose hook is running
   const policy::Policy* failed_policy_ = nullptr;
