@@ -95,6 +95,38 @@ TEST(LifecycleTest, CheckConfigNamesTheBadKeyAndLine) {
   EXPECT_NE(err.find("providers.anthropic.base_ur"), std::string::npos) << err;
 }
 
+// A bad policy option is found at start: serve refuses to start, check-config
+// says why, both with the file, line and key.
+TEST(LifecycleTest, ABadPolicyOptionStopsServeAndCheckConfig) {
+  const std::string path = write_file("policy.yaml",
+                                      "listen: 127.0.0.1:0\n"
+                                      "policy:\n"
+                                      "  type: chain\n"
+                                      "  policies:\n"
+                                      "    - type: all_caps\n"
+                                      "    - type: tool_filter\n"
+                                      "      deny:\n"
+                                      "        - { tool: Bash, argument_pattern: 'rm\\s+(-rf' }\n");
+  for (const std::vector<std::string> args :
+       {std::vector<std::string>{"serve", "--config", path},
+        std::vector<std::string>{"check-config", path}}) {
+    Process warden(args, {}, false);
+    EXPECT_EQ(warden.wait(std::chrono::seconds(10)), 1) << args[0];
+    const std::string err = warden.stderr_text();
+    EXPECT_NE(err.find("policy.yaml:8: policy.policies[1].deny[0].argument_pattern: "
+                       "invalid regular expression"),
+              std::string::npos)
+        << args[0] << ": " << err;
+    EXPECT_EQ(warden.stdout_text().find("listening"), std::string::npos) << args[0];
+  }
+  const std::string unknown = write_file("unknown.yaml", "policy:\n  type: judge_me\n");
+  Process check({"check-config", unknown}, {}, false);
+  EXPECT_EQ(check.wait(std::chrono::seconds(10)), 1);
+  EXPECT_NE(check.stderr_text().find("unknown.yaml:2: policy.type: unknown policy type 'judge_me'"),
+            std::string::npos)
+      << check.stderr_text();
+}
+
 TEST(LifecycleTest, CheckConfigNamesABadEnvironmentOverride) {
   Process check({"check-config"}, {{"WARDEN_LISTEN", "no-port-here"}}, false);
   EXPECT_EQ(check.wait(std::chrono::seconds(10)), 1);
