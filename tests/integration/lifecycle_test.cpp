@@ -107,7 +107,7 @@ TEST(LifecycleTest, ABadPolicyOptionStopsServeAndCheckConfig) {
                                       "    - type: tool_filter\n"
                                       "      deny:\n"
                                       "        - { tool: Bash, argument_pattern: 'rm\\s+(-rf' }\n");
-  for (const std::vector<std::string> args :
+  for (const auto& args :
        {std::vector<std::string>{"serve", "--config", path},
         std::vector<std::string>{"check-config", path}}) {
     Process warden(args, {}, false);
