@@ -8,6 +8,7 @@
 
 #include "config/config_loader.hpp"
 #include "mock/mock_upstream.hpp"
+#include "pipeline/model_client.hpp"
 #include "policy/registry.hpp"
 #include "server/server.hpp"
 
@@ -52,7 +53,9 @@ int main(int argc, char** argv) {
     if (command == "check-config") {
       const std::string path = config_path(argc, argv, 2);
       const auto config = config::load_config(path);
-      policy::build_policy(config.policy);  // validates every policy option
+      const upstream::Router router(config);  // providers, and the judges' ones
+      policy::build_policy(config.policy,  // validates every policy option
+                           {.model_client = pipeline::model_client_factory(router)});
       std::cout << (path.empty() ? "defaults" : path) << ": configuration is valid\n";
       return 0;
     }

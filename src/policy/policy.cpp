@@ -39,25 +39,36 @@ void StreamContext::emit_text_block(std::string text) {
   emit(core::StreamEvent{core::BlockStop{index}, {}, true});
 }
 
-bool StreamContext::hold() {
+bool StreamContext::hold(std::int64_t group) {
   const std::size_t size = held_size(*current_);
   if (held_bytes_ + size > max_held_bytes_) return false;
+  Held& held = held_[group];
+  held.bytes += size;
   held_bytes_ += size;
-  held_.push_back(std::move(*current_));
+  held.events.push_back(std::move(*current_));
   disposition_ = Disposition::kHeld;
   return true;
 }
 
-void StreamContext::release_held() {
-  for (auto& event : held_) emitted_.push_back(std::move(event));
-  held_.clear();
-  held_bytes_ = 0;
+void StreamContext::release_held(std::int64_t group) {
+  auto it = held_.find(group);
+  if (it == held_.end()) return;
+  for (auto& event : it->second.events) emitted_.push_back(std::move(event));
+  held_bytes_ -= it->second.bytes;
+  held_.erase(it);
 }
 
-void StreamContext::discard_held() {
-  if (!held_.empty()) discarded_ = true;
-  held_.clear();
-  held_bytes_ = 0;
+void StreamContext::discard_held(std::int64_t group) {
+  auto it = held_.find(group);
+  if (it == held_.end()) return;
+  if (!it->second.events.empty()) discarded_ = true;
+  held_bytes_ -= it->second.bytes;
+  held_.erase(it);
+}
+
+std::size_t StreamContext::held_count(std::int64_t group) const {
+  auto it = held_.find(group);
+  return it == held_.end() ? 0 : it->second.events.size();
 }
 
 void StreamContext::begin_event(core::StreamEvent& event, bool at_end) {

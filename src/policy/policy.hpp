@@ -106,10 +106,12 @@ class StreamContext {
   // dropped, and what was held before stays held (discard it to fail closed).
   // A held event has moved: later hooks for it must use the assembled state
   // (`current_block()`, `completed_block()`), not `current()`.
-  bool hold();
-  void release_held();
-  void discard_held();
-  std::size_t held_count() const { return held_.size(); }
+  // `group` keeps several runs of held events apart (e.g. one per tool call,
+  // by block index); the byte limit counts them all.
+  bool hold(std::int64_t group = 0);
+  void release_held(std::int64_t group = 0);
+  void discard_held(std::int64_t group = 0);
+  std::size_t held_count(std::int64_t group = 0) const;
 
   // Long work (a judge call) calls this so the timeout monitor does not fire.
   void keepalive() { ++progress_; }
@@ -139,8 +141,12 @@ class StreamContext {
   Disposition disposition_ = Disposition::kForward;
   bool discarded_ = false;
   std::vector<core::StreamEvent> emitted_;
-  std::vector<core::StreamEvent> held_;
-  std::size_t held_bytes_ = 0;
+  struct Held {
+    std::vector<core::StreamEvent> events;
+    std::size_t bytes = 0;
+  };
+  std::map<std::int64_t, Held> held_;
+  std::size_t held_bytes_ = 0;  // all groups
   std::uint64_t progress_ = 0;
   std::map<std::type_index, std::any> state_;
 };

@@ -13,29 +13,35 @@ namespace warden::policy {
 
 namespace {
 
-using Factory = std::function<std::shared_ptr<Policy>(const config::Options&)>;
+using Factory = std::function<std::shared_ptr<Policy>(const config::Options&, const PolicyDeps&)>;
 
-std::shared_ptr<Policy> build_chain(const config::Options& spec) {
+std::shared_ptr<Policy> build_chain(const config::Options& spec, const PolicyDeps& deps) {
   spec.allow_keys({"type", "policies"});
   if (!spec["policies"].is_list()) spec["policies"].fail("a chain needs a list of policies");
   std::vector<std::shared_ptr<Policy>> members;
-  for (const auto& member : spec["policies"].items()) members.push_back(build_policy(member));
+  for (const auto& member : spec["policies"].items()) members.push_back(build_policy(member, deps));
   return std::make_shared<ChainPolicy>(std::move(members));
+}
+
+// A policy built from its options alone.
+template <auto Create>
+std::shared_ptr<Policy> plain(const config::Options& spec, const PolicyDeps&) {
+  return Create(spec);
 }
 
 const std::map<std::string, Factory, std::less<>>& factories() {
   static const std::map<std::string, Factory, std::less<>> all = {
       {std::string(NoopPolicy::kType),
-       [](const config::Options& spec) {
+       [](const config::Options& spec, const PolicyDeps&) -> std::shared_ptr<Policy> {
          spec.allow_keys({"type"});
          return std::make_shared<NoopPolicy>();
        }},
       {std::string(ChainPolicy::kType), build_chain},
-      {std::string(AllCaps::kType), AllCaps::create},
-      {std::string(DebugLogging::kType), DebugLogging::create},
-      {std::string(StringReplacement::kType), StringReplacement::create},
-      {std::string(BlockedContent::kType), BlockedContent::create},
-      {std::string(ToolFilter::kType), ToolFilter::create},
+      {std::string(AllCaps::kType), plain<AllCaps::create>},
+      {std::string(DebugLogging::kType), plain<DebugLogging::create>},
+      {std::string(StringReplacement::kType), plain<StringReplacement::create>},
+      {std::string(BlockedContent::kType), plain<BlockedContent::create>},
+      {std::string(ToolFilter::kType), plain<ToolFilter::create>},
   };
   return all;
 }
@@ -48,7 +54,7 @@ std::vector<std::string> policy_types() {
   return out;
 }
 
-std::shared_ptr<Policy> build_policy(const config::Options& spec) {
+std::shared_ptr<Policy> build_policy(const config::Options& spec, const PolicyDeps& deps) {
   if (!spec.present()) return std::make_shared<NoopPolicy>();
   if (!spec.is_map()) spec.fail("expected a map with a type");
   if (!spec.has("type")) spec.fail("a policy needs a type");
@@ -60,7 +66,7 @@ std::shared_ptr<Policy> build_policy(const config::Options& spec) {
     for (const auto& name : policy_types()) known += (known.empty() ? "" : ", ") + name;
     spec["type"].fail("unknown policy type '" + type + "' (known: " + known + ")");
   }
-  return it->second(spec);
+  return it->second(spec, deps);
 }
 
 }  // namespace warden::policy

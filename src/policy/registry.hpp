@@ -10,12 +10,18 @@
 #include <vector>
 
 #include "config/options.hpp"
+#include "policy/model_client.hpp"
 #include "policy/policy.hpp"
 
 namespace warden::policy {
 
+// What policies may need from the rest of Warden.
+struct PolicyDeps {
+  ModelClientFactory model_client;  // for judges; unset: a policy needing one fails to build
+};
+
 // An absent section is the no-op policy.
-std::shared_ptr<Policy> build_policy(const config::Options& spec);
+std::shared_ptr<Policy> build_policy(const config::Options& spec, const PolicyDeps& deps = {});
 
 // The type names build_policy knows, for messages and docs.
 std::vector<std::string> policy_types();

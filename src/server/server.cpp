@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "observability/log.hpp"
+#include "pipeline/model_client.hpp"
 #include "policy/registry.hpp"
 #include "server/session.hpp"
 #include "upstream/connection_pool.hpp"
@@ -90,7 +91,8 @@ int serve(config::Config config) {
   services->config = std::move(config);
   const auto& cfg = services->config;
   services->router = std::make_unique<upstream::Router>(cfg);
-  services->policy = policy::build_policy(cfg.policy);
+  services->policy = policy::build_policy(
+      cfg.policy, {.model_client = pipeline::model_client_factory(*services->router)});
   services->orchestrator =
       std::make_unique<pipeline::PolicyOrchestrator>(*services->policy, cfg.stream);
 

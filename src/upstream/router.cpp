@@ -59,4 +59,11 @@ std::vector<std::string> Router::listed_models() const {
   return models;
 }
 
+std::shared_ptr<const Provider> Router::provider(std::string_view name) const {
+  for (const auto& p : providers_) {
+    if (p->config.name == name) return p;
+  }
+  return nullptr;
+}
+
 }  // namespace warden::upstream

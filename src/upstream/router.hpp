@@ -24,6 +24,8 @@ class Router final {
   explicit Router(const config::Config& config);
 
   std::optional<Route> route(std::string_view model) const;
+  // The provider configured under `name`, or null.
+  std::shared_ptr<const Provider> provider(std::string_view name) const;
   // What GET /v1/models lists: literal route names (aliases included) and each
   // provider's configured `models`, without duplicates, in configuration order.
   std::vector<std::string> listed_models() const;
