@@ -163,7 +163,10 @@ class ChunkBuilder final {
 
   void content_chunk(const std::string& text) {
     json::object delta{{"content", text}};
-    chunk(std::move(delta), std::nullopt, delta_delay_);
+    // `think_time` comes before the first content chunk.
+    const std::chrono::milliseconds think =
+        content_chunks_++ == 0 ? script_.think_time : std::chrono::milliseconds{0};
+    chunk(std::move(delta), std::nullopt, delta_delay_ + think);
   }
 
   // The first piece carries id, type, name and `arguments: ""`; later ones index + arguments.
@@ -195,6 +198,7 @@ class ChunkBuilder final {
   const bool include_usage_;
   const std::chrono::milliseconds delta_delay_;
   std::vector<SseEvent> events_;
+  std::size_t content_chunks_ = 0;
 };
 
 MockReply openai_error_reply(unsigned status, std::string_view message = {}) {
@@ -254,7 +258,7 @@ MockReply answer_chat_completions(const MessagesRequest& request) {
     }
     reply.body = completion_body(answer);
     if (scenario == "drop") reply.end = ReplyEnd::kDrop;
-    reply.delay = delay * static_cast<int>(answer.blocks[0].pieces.size());
+    reply.delay = delay * static_cast<int>(answer.blocks[0].pieces.size()) + answer.think_time;
     return reply;
   }
   ChunkBuilder builder(answer, include_usage, delay);

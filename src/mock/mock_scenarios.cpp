@@ -171,7 +171,10 @@ class StreamBuilder final {
 
   void block_delta(std::size_t index, std::size_t piece) {
     const Block& b = script_.blocks[index];
-    push_delta(index, delta_json(b.kind, b.pieces[piece]), delta_delay_);
+    // `think_time` comes before the first delta of the answer.
+    const bool first = index == 0 && piece == 0;
+    push_delta(index, delta_json(b.kind, b.pieces[piece]),
+               delta_delay_ + (first ? script_.think_time : std::chrono::milliseconds{0}));
   }
 
   void push_delta(std::size_t index, json::object delta, std::chrono::milliseconds delay) {
@@ -213,10 +216,10 @@ std::string format_sse(const SseEvent& event) {
 }
 
 bool is_known_scenario(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"text",     "tool_use",        "two_tools",
-                                                "thinking", "midstream_error", "drop",
-                                                "slow",     "claude_code",     "echo",
-                                                "bash",     "large"};
+  static constexpr std::string_view kNames[] = {
+      "text",         "tool_use",      "two_tools",  "thinking", "midstream_error", "drop",
+      "slow",         "claude_code",   "echo",       "bash",     "large",           "judge",
+      "judge_fenced", "judge_invalid", "judge_slow", "rules"};
   return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames) ||
          script::error_status(name).has_value();
 }
@@ -255,7 +258,7 @@ MockReply answer_messages(const MessagesRequest& request) {
     reply.body = message_body(script);
     if (scenario == "drop") reply.end = ReplyEnd::kDrop;
     // `slow` without streaming: the whole message when the stream would have finished.
-    reply.delay = delay * static_cast<int>(script.blocks[0].pieces.size());
+    reply.delay = delay * static_cast<int>(script.blocks[0].pieces.size()) + script.think_time;
     return reply;
   }
   StreamBuilder builder(script, delay);

@@ -15,6 +15,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kEchoPieceBytes = 32;
+constexpr std::size_t kJudgePieceBytes = 16;
 constexpr std::chrono::milliseconds kMaxSlowDelay{60'000};
 
 // Thinking signatures are opaque to clients; a fixed base64 string keeps the output stable.
@@ -324,6 +325,79 @@ std::string default_error_message(unsigned status) {
   }
 }
 
+std::string judged_text(const json::object& body, std::string_view raw_body) {
+  const json::value* user = last_user_message(body);
+  const json::value* content =
+      user != nullptr ? user->get_object().if_contains("content") : nullptr;
+  if (content != nullptr && content->is_string()) return std::string(content->get_string());
+  std::optional<std::string> text;
+  if (content != nullptr && content->is_array()) {
+    for (const auto& part : content->get_array()) {
+      const json::value* part_text =
+          part.is_object() ? part.get_object().if_contains("text") : nullptr;
+      if (part_text != nullptr && part_text->is_string()) {
+        append_result(text, std::string(part_text->get_string()));
+      }
+    }
+  }
+  return text ? *text : std::string(raw_body);
+}
+
+std::optional<std::string> text_under_review(std::string_view prompt) {
+  const auto starts_line = [prompt](std::size_t at) { return at == 0 || prompt[at - 1] == '\n'; };
+  const auto ends_line = [prompt](std::size_t end) {
+    return end == prompt.size() || prompt[end] == '\n';
+  };
+  // The opening line: the first line that is `<<<`.
+  std::size_t begin = std::string_view::npos;
+  for (std::size_t at = prompt.find("<<<"); at != std::string_view::npos;
+       at = prompt.find("<<<", at + 1)) {
+    if (starts_line(at) && at + 3 < prompt.size() && prompt[at + 3] == '\n') {
+      begin = at + 4;
+      break;
+    }
+  }
+  if (begin == std::string_view::npos) return std::nullopt;
+  // The closing line: the last line after it that is `>>>`; the text is what lies between
+  // (an empty text has the two lines right after each other).
+  for (std::size_t at = prompt.rfind(">>>"); at != std::string_view::npos && at >= begin;
+       at = at == 0 ? std::string_view::npos : prompt.rfind(">>>", at - 1)) {
+    if (!starts_line(at) || !ends_line(at + 3)) continue;
+    if (at == begin) return std::string();
+    return std::string(prompt.substr(begin, at - 1 - begin));
+  }
+  return std::nullopt;
+}
+
+std::string judge_verdict(std::string_view text) {
+  if (text.find("rm -rf") != std::string_view::npos) {
+    return R"({"probability": 0.95, "explanation": "The command deletes files recursively."})";
+  }
+  return R"({"probability": 0.05, "explanation": "A harmless command."})";
+}
+
+std::string rules_verdict(std::string_view reviewed) {
+  if (reviewed.find("forbidden-word") != std::string_view::npos) {
+    return R"({"verdict":"block","explanation":"It uses a forbidden word."})";
+  }
+  constexpr std::string_view kHost = "internal.example";
+  if (reviewed.find(kHost) != std::string_view::npos) {
+    std::string rewritten;
+    std::size_t from = 0;
+    for (std::size_t at = reviewed.find(kHost); at != std::string_view::npos;
+         at = reviewed.find(kHost, from)) {
+      rewritten.append(reviewed.substr(from, at - from));
+      rewritten += "[hidden host]";
+      from = at + kHost.size();
+    }
+    rewritten.append(reviewed.substr(from));
+    return json::serialize(json::object{{"verdict", "rewrite"},
+                                        {"text", std::move(rewritten)},
+                                        {"explanation", "It names an internal host."}});
+  }
+  return R"({"verdict":"pass","explanation":"Fine."})";
+}
+
 Script build_script(std::string_view scenario, const json::object& body, std::string_view raw_body,
                     Dialect dialect, std::string_view default_model) {
   Script script;
@@ -384,6 +458,23 @@ Script build_script(std::string_view scenario, const json::object& body, std::st
     script.blocks.push_back(text_block(std::move(pieces)));
   } else if (scenario == "echo") {
     script.blocks.push_back(text_block(split_utf8(raw_body, kEchoPieceBytes)));
+  } else if (scenario == "judge" || scenario == "judge_slow" || scenario == "judge_fenced") {
+    // A tool-call judge: the risk of the call in its prompt, as JSON text.
+    const std::string verdict = judge_verdict(judged_text(body, raw_body));
+    const std::string text =
+        scenario == "judge_fenced"
+            ? "Let me look at this call.\n\n```json\n" + verdict + "\n```\n\nThat is my verdict."
+            : verdict;
+    script.blocks.push_back(text_block(split_utf8(text, kJudgePieceBytes)));
+    if (scenario == "judge_slow") script.think_time = kJudgeSlowDelay;
+  } else if (scenario == "judge_invalid") {
+    script.blocks.push_back(text_block({"I am not sure", " what to say."}));
+  } else if (scenario == "rules") {
+    // A rules judge: the verdict on the text between `<<<` and `>>>` of its prompt.
+    const std::string prompt = judged_text(body, raw_body);
+    const std::optional<std::string> reviewed = text_under_review(prompt);
+    const std::string verdict = rules_verdict(reviewed ? *reviewed : std::string(raw_body));
+    script.blocks.push_back(text_block(split_utf8(verdict, kJudgePieceBytes)));
   } else {
     // text, slow, midstream_error, drop
     script.blocks.push_back(text_block(text_pieces()));

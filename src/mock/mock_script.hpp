@@ -38,10 +38,16 @@ struct Script {
   std::vector<Block> blocks;
   StopReason stop = StopReason::kEndTurn;
   std::int64_t input_tokens = 0;
+  // How long the answer takes before its first content (`judge_slow`): a non-streaming body is
+  // sent this late, a stream waits this long before its first delta.
+  std::chrono::milliseconds think_time{0};
 };
 
 // Which request dialect a script answers; it only decides where tool results are read from.
 enum class Dialect { kAnthropic, kOpenAI };
+
+// How long `judge_slow` thinks before it answers.
+inline constexpr std::chrono::milliseconds kJudgeSlowDelay{1500};
 
 // Deltas sent before `midstream_error` / `drop` fail.
 inline constexpr std::size_t kTruncatedDeltas = 3;
@@ -74,6 +80,20 @@ std::chrono::milliseconds parse_delay(std::string_view header);
 // Anthropic API's usual texts: "Overloaded", "Number of requests has exceeded your rate
 // limit.", ...), so an error reads the same on both sides.
 std::string default_error_message(unsigned status);
+
+// What the judge scenarios read of a request: the text of the last `user` message (a string
+// `content`, or the `text` of its parts joined with newlines), or the whole raw body when there
+// is none.
+std::string judged_text(const boost::json::object& body, std::string_view raw_body);
+
+// What `rules` reviews: the text between the line `<<<` and the last line `>>>` of `prompt`
+// (without those lines' newlines); nullopt when `prompt` has no such pair.
+std::optional<std::string> text_under_review(std::string_view prompt);
+
+// The verdict JSON the judge scenarios answer for `text` (docs/mock-upstream.md): `judge`'s
+// probability and `rules`' pass / rewrite / block.
+std::string judge_verdict(std::string_view text);
+std::string rules_verdict(std::string_view reviewed);
 
 // The message a successful scenario answers with; `default_model` when the body names none.
 Script build_script(std::string_view scenario, const boost::json::object& body,

@@ -6,7 +6,9 @@
 #include "policy/builtin/all_caps.hpp"
 #include "policy/builtin/blocked_content.hpp"
 #include "policy/builtin/debug_logging.hpp"
+#include "policy/builtin/llm_rules.hpp"
 #include "policy/builtin/string_replacement.hpp"
+#include "policy/builtin/tool_call_judge.hpp"
 #include "policy/builtin/tool_filter.hpp"
 
 namespace warden::policy {
@@ -42,6 +44,9 @@ const std::map<std::string, Factory, std::less<>>& factories() {
       {std::string(StringReplacement::kType), plain<StringReplacement::create>},
       {std::string(BlockedContent::kType), plain<BlockedContent::create>},
       {std::string(ToolFilter::kType), plain<ToolFilter::create>},
+      // Judges: they ask a model through deps.model_client.
+      {std::string(ToolCallJudge::kType), ToolCallJudge::create},
+      {std::string(LlmRules::kType), LlmRules::create},
   };
   return all;
 }

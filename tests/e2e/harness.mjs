@@ -179,19 +179,39 @@ export function routingConfig(mockUrl) {
  * the value (`'{ type: all_caps }'`), or a plain object, written as JSON
  * (which YAML reads as a flow mapping; strings keep their backslashes).
  * Use as startStack({ config: (mockUrl) => policyConfig(mockUrl, policy) }).
+ *
+ * `providers` adds providers beside `anthropic` (e.g. a judge's), name → a
+ * plain object such as { dialect: 'openai', base_url: `${mockUrl}/v1` }; see
+ * judgeConfig().
  */
-export function policyConfig(mockUrl, policy) {
+export function policyConfig(mockUrl, policy, { providers = {} } = {}) {
   const value = typeof policy === 'string' ? policy : JSON.stringify(policy);
   return [
     'listen: 127.0.0.1:0',
     'providers:',
     `  anthropic: { dialect: anthropic, base_url: "${mockUrl}" }`,
+    ...Object.entries(providers).map(([name, provider]) => `  ${name}: ${JSON.stringify(provider)}`),
     'routes:',
     '  - { match: "claude-*", provider: anthropic }',
     'stream: { validate: true }',
     `policy: ${value}`,
     '',
   ].join('\n');
+}
+
+/**
+ * policyConfig() plus the providers the judge policies ask (tool_call_judge,
+ * llm_rules): `judge`, the mock's Anthropic side, and `judge_openai`, its
+ * OpenAI side. The mock plays the judge by model name (`claude-mock-judge`,
+ * `gpt-mock-judge`, `claude-mock-rules`, … — docs/mock-upstream.md).
+ */
+export function judgeConfig(mockUrl, policy) {
+  return policyConfig(mockUrl, policy, {
+    providers: {
+      judge: { dialect: 'anthropic', base_url: mockUrl },
+      judge_openai: { dialect: 'openai', base_url: `${mockUrl}/v1` },
+    },
+  });
 }
 
 /**

@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "mock/mock_script.hpp"
+
 namespace warden::mock {
 namespace {
 
@@ -176,6 +178,36 @@ const std::string kToolResultBody =
     R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_mock_bash_0001",)"
     R"("content":[{"type":"text","text":"warden-e2e-ok"}]}]}]})";
 
+// What Warden's judges send (pipeline/model_client.cpp): a system prompt and one user message.
+std::string judge_body(const std::string& model, const std::string& user,
+                       const std::string& system = "You judge tool calls.") {
+  return json::serialize(
+      json::object{{"model", model},
+                   {"max_tokens", 256},
+                   {"temperature", 0},
+                   {"system", system},
+                   {"messages", json::array{json::object{{"role", "user"}, {"content", user}}}}});
+}
+// The same in OpenAI's form: the system prompt is a message.
+std::string chat_judge_body(const std::string& model, const std::string& user,
+                            const std::string& system = "You judge tool calls.") {
+  return json::serialize(
+      json::object{{"model", model},
+                   {"max_tokens", 256},
+                   {"temperature", 0},
+                   {"messages", json::array{json::object{{"role", "system"}, {"content", system}},
+                                            json::object{{"role", "user"}, {"content", user}}}}});
+}
+const std::string kRiskyCall = "Tool: Bash\nArguments: {\"command\":\"rm -rf /\"}\nAnswer in JSON.";
+const std::string kHarmlessCall = "Tool: Bash\nArguments: {\"command\":\"ls\"}\nAnswer in JSON.";
+const std::string kJudgeRiskyBody = judge_body("claude-mock-judge", kRiskyCall);
+std::string rules_prompt(const std::string& text) {
+  return "Rules:\n- no secrets\n\nText to check:\n<<<\n" + text + "\n>>>\nAnswer in JSON.";
+}
+std::string rules_body(const std::string& text) {
+  return judge_body("claude-mock-rules", rules_prompt(text), "You check text against rules.");
+}
+
 void PrintTo(const StreamCase& c, std::ostream* os) { *os << c.name; }
 
 class CompleteScenarioTest : public ::testing::TestWithParam<StreamCase> {};
@@ -226,7 +258,15 @@ INSTANTIATE_TEST_SUITE_P(
                       StreamCase{"claude_code_tool_call", "claude_code", std::string(kHello)},
                       StreamCase{"claude_code_answer", "claude_code", kToolResultBody},
                       StreamCase{"echo", "echo",
-                                 R"({"messages":[{"role":"user","content":"h\u00e9 ✓ 日本語"}]})"}),
+                                 R"({"messages":[{"role":"user","content":"h\u00e9 ✓ 日本語"}]})"},
+                      StreamCase{"judge", "judge", std::string(kHello)},
+                      StreamCase{"judge_risky", "judge", kJudgeRiskyBody},
+                      StreamCase{"judge_fenced", "judge_fenced", kJudgeRiskyBody},
+                      StreamCase{"judge_invalid", "judge_invalid", std::string(kHello)},
+                      StreamCase{"judge_slow", "judge_slow", kJudgeRiskyBody},
+                      StreamCase{"rules_pass", "rules", rules_body("All fine here.")},
+                      StreamCase{"rules_rewrite", "rules", rules_body("Ask internal.example")},
+                      StreamCase{"rules_block", "rules", rules_body("a forbidden-word")}),
     [](const ::testing::TestParamInfo<StreamCase>& info) { return info.param.name; });
 
 TEST(StreamChecker, RejectsBrokenStreams) {
@@ -816,15 +856,23 @@ TEST_P(ChatCompleteScenarioTest, StreamIsValidAndMatchesNonStreaming) {
 
 INSTANTIATE_TEST_SUITE_P(
     Scenarios, ChatCompleteScenarioTest,
-    ::testing::Values(StreamCase{"text", "text", std::string(kChat)},
-                      StreamCase{"tool_use", "tool_use", std::string(kChat)},
-                      StreamCase{"two_tools", "two_tools", std::string(kChat)},
-                      StreamCase{"thinking", "thinking", std::string(kChat)},
-                      StreamCase{"slow", "slow", std::string(kChat)},
-                      StreamCase{"claude_code_tool_call", "claude_code", std::string(kChat)},
-                      StreamCase{"claude_code_answer", "claude_code", kChatToolResultBody},
-                      StreamCase{"echo", "echo",
-                                 R"({"messages":[{"role":"user","content":"h\u00e9 ✓ 日本語"}]})"}),
+    ::testing::Values(
+        StreamCase{"text", "text", std::string(kChat)},
+        StreamCase{"tool_use", "tool_use", std::string(kChat)},
+        StreamCase{"two_tools", "two_tools", std::string(kChat)},
+        StreamCase{"thinking", "thinking", std::string(kChat)},
+        StreamCase{"slow", "slow", std::string(kChat)},
+        StreamCase{"claude_code_tool_call", "claude_code", std::string(kChat)},
+        StreamCase{"claude_code_answer", "claude_code", kChatToolResultBody},
+        StreamCase{"echo", "echo",
+                   R"({"messages":[{"role":"user","content":"h\u00e9 ✓ 日本語"}]})"},
+        StreamCase{"judge", "judge", chat_judge_body("gpt-mock-judge", kHarmlessCall)},
+        StreamCase{"judge_risky", "judge", chat_judge_body("gpt-mock-judge", kRiskyCall)},
+        StreamCase{"judge_fenced", "judge_fenced", std::string(kChat)},
+        StreamCase{"judge_invalid", "judge_invalid", std::string(kChat)},
+        StreamCase{"judge_slow", "judge_slow", std::string(kChat)},
+        StreamCase{"rules_rewrite", "rules",
+                   chat_judge_body("gpt-mock-rules", rules_prompt("internal.example"))}),
     [](const ::testing::TestParamInfo<StreamCase>& info) { return info.param.name; });
 
 TEST(ChatStreamChecker, RejectsBrokenStreams) {
@@ -1265,8 +1313,176 @@ INSTANTIATE_TEST_SUITE_P(
                     std::string(kChat)},
         DialectCase{"claude_code_answer", "claude_code", kToolResultBody, kChatToolResultBody},
         // The same body on both sides, so the echoed text is the same too.
-        DialectCase{"echo", "echo", std::string(kHello), std::string(kHello)}),
+        DialectCase{"echo", "echo", std::string(kHello), std::string(kHello)},
+        DialectCase{"judge", "judge", kJudgeRiskyBody,
+                    chat_judge_body("gpt-mock-judge", kRiskyCall)},
+        DialectCase{"judge_fenced", "judge_fenced", judge_body("m", kHarmlessCall),
+                    chat_judge_body("m", kHarmlessCall)},
+        DialectCase{"judge_invalid", "judge_invalid", std::string(kHello), std::string(kChat)},
+        DialectCase{"judge_slow", "judge_slow", kJudgeRiskyBody,
+                    chat_judge_body("gpt-mock-judge", kRiskyCall)},
+        DialectCase{"rules", "rules", rules_body("at internal.example now"),
+                    chat_judge_body("m", rules_prompt("at internal.example now"))}),
     [](const ::testing::TestParamInfo<DialectCase>& info) { return info.param.name; });
+
+// ---- judge scenarios: what Warden's judge policies ask and what they get ----
+
+// The text of a non-streaming answer in either dialect.
+std::string answer_text(const MockReply& reply, bool openai) {
+  EXPECT_EQ(reply.status, 200u) << reply.body;
+  const json::object answer = parse_object(reply.body);
+  if (openai)
+    return std::string(answer.at("choices").at(0).at("message").at("content").as_string());
+  std::string text;
+  for (const auto& block : answer.at("content").as_array()) {
+    EXPECT_EQ(block.at("type"), "text");
+    text += block.at("text").as_string();
+  }
+  EXPECT_EQ(answer.at("stop_reason"), "end_turn");
+  return text;
+}
+
+// Asks `body` (Anthropic form) and its OpenAI form, each with the model's `claude-` / `gpt-`
+// prefix; both must answer the same text, which is returned.
+std::string judge_answer(const std::string& suffix, const std::string& user,
+                         const std::string& system = "You judge tool calls.") {
+  const std::string anthropic =
+      answer_text(ask(judge_body("claude-mock-" + suffix, user, system)), false);
+  const std::string openai =
+      answer_text(ask_chat(chat_judge_body("gpt-mock-" + suffix, user, system)), true);
+  EXPECT_EQ(openai, anthropic);
+  return anthropic;
+}
+
+TEST(MockJudgeScenarios, JudgeModelsSelectTheJudgeScenarios) {
+  for (std::string_view name : {"judge", "judge_fenced", "judge_invalid", "judge_slow", "rules"}) {
+    EXPECT_TRUE(is_known_scenario(name)) << name;
+    EXPECT_EQ(select_scenario("", judge_body("claude-mock-" + std::string(name), "x")), name);
+    EXPECT_EQ(select_scenario("", chat_judge_body("gpt-mock-" + std::string(name), "x")), name);
+  }
+  // A judge's HTTP error is the usual error_NNN by model name.
+  const MockReply error = ask(judge_body("claude-mock-error_500", kRiskyCall));
+  EXPECT_EQ(error.status, 500u);
+  EXPECT_EQ(parse_object(error.body).at("error").at("type"), "api_error");
+  EXPECT_EQ(ask_chat(chat_judge_body("gpt-mock-error_500", kRiskyCall)).status, 500u);
+}
+
+TEST(MockJudgeScenarios, JudgeRatesTheCallInItsPrompt) {
+  EXPECT_EQ(judge_answer("judge", kRiskyCall),
+            R"({"probability": 0.95, "explanation": "The command deletes files recursively."})");
+  EXPECT_EQ(judge_answer("judge", kHarmlessCall),
+            R"({"probability": 0.05, "explanation": "A harmless command."})");
+  // Only the prompt counts, not the system text.
+  EXPECT_EQ(judge_answer("judge", kHarmlessCall, "Block things like rm -rf."),
+            R"({"probability": 0.05, "explanation": "A harmless command."})");
+  // Text parts of the user message count too.
+  const std::string parts = json::serialize(json::object{
+      {"model", "claude-mock-judge"},
+      {"messages",
+       json::array{json::object{
+           {"role", "user"},
+           {"content", json::array{json::object{{"type", "text"}, {"text", "a"}},
+                                   json::object{{"type", "text"}, {"text", "rm -rf ~"}}}}}}}});
+  EXPECT_NE(answer_text(ask(parts), false).find("0.95"), std::string::npos);
+  // No user message: the whole body is read.
+  EXPECT_NE(
+      answer_text(ask(R"({"model":"claude-mock-judge","prompt":"rm -rf /"})"), false).find("0.95"),
+      std::string::npos);
+  const json::value verdict = json::parse(judge_answer("judge", kRiskyCall));
+  EXPECT_EQ(verdict.at("probability").as_double(), 0.95);
+}
+
+TEST(MockJudgeScenarios, FencedWrapsTheSameVerdictInChatterAndAJsonFence) {
+  for (const std::string* call : {&kRiskyCall, &kHarmlessCall}) {
+    const std::string text = judge_answer("judge_fenced", *call);
+    const std::string verdict = judge_answer("judge", *call);
+    EXPECT_EQ(text,
+              "Let me look at this call.\n\n```json\n" + verdict + "\n```\n\nThat is my verdict.");
+    json::error_code ec;
+    json::parse(text, ec);
+    EXPECT_TRUE(ec) << "the whole text must not be JSON";
+  }
+}
+
+TEST(MockJudgeScenarios, InvalidAnswersWithoutJson) {
+  EXPECT_EQ(judge_answer("judge_invalid", kRiskyCall), "I am not sure what to say.");
+}
+
+TEST(MockJudgeScenarios, SlowAnswersLikeJudgeAfterADelay) {
+  EXPECT_EQ(judge_answer("judge_slow", kRiskyCall), judge_answer("judge", kRiskyCall));
+  EXPECT_EQ(judge_answer("judge_slow", kHarmlessCall), judge_answer("judge", kHarmlessCall));
+  EXPECT_EQ(ask(judge_body("claude-mock-judge_slow", kRiskyCall)).delay,
+            std::chrono::milliseconds{1500});
+  EXPECT_EQ(ask_chat(chat_judge_body("gpt-mock-judge_slow", kRiskyCall)).delay,
+            std::chrono::milliseconds{1500});
+  EXPECT_EQ(ask(judge_body("claude-mock-judge", kRiskyCall)).delay, std::chrono::milliseconds{0});
+  // Streamed: the wait comes before the first delta, nothing else waits.
+  for (const bool openai : {false, true}) {
+    SCOPED_TRACE(openai ? "openai" : "anthropic");
+    const MockReply streamed =
+        openai ? ask_chat(with_stream(chat_judge_body("gpt-mock-judge_slow", kRiskyCall)))
+               : ask(with_stream(judge_body("claude-mock-judge_slow", kRiskyCall)));
+    ASSERT_TRUE(streamed.streaming);
+    std::chrono::milliseconds total{0};
+    std::size_t first_delta = streamed.events.size();
+    for (std::size_t i = 0; i < streamed.events.size(); ++i) {
+      const SseEvent& event = streamed.events[i];
+      const bool delta = openai ? event.data.find("\"content\":\"{") != std::string::npos
+                                : event.name == "content_block_delta";
+      if (delta && first_delta == streamed.events.size()) first_delta = i;
+      total += event.delay;
+    }
+    ASSERT_LT(first_delta, streamed.events.size());
+    EXPECT_EQ(streamed.events[first_delta].delay, std::chrono::milliseconds{1500});
+    EXPECT_EQ(total, std::chrono::milliseconds{1500});
+  }
+}
+
+TEST(MockJudgeScenarios, RulesJudgesTheTextBetweenTheMarkers) {
+  EXPECT_EQ(judge_answer("rules", rules_prompt("All fine here.")),
+            R"({"verdict":"pass","explanation":"Fine."})");
+  EXPECT_EQ(judge_answer("rules", rules_prompt("Say the forbidden-word now.")),
+            R"({"verdict":"block","explanation":"It uses a forbidden word."})");
+  // block wins over rewrite
+  EXPECT_EQ(judge_answer("rules", rules_prompt("forbidden-word at internal.example")),
+            R"({"verdict":"block","explanation":"It uses a forbidden word."})");
+  const std::string reviewed = "Call \"internal.example\"\nor api.internal.example:8080 ✓";
+  const json::value rewrite = json::parse(judge_answer("rules", rules_prompt(reviewed)));
+  EXPECT_EQ(rewrite, json::parse(R"({"verdict":"rewrite",)"
+                                 R"("text":"Call \"[hidden host]\"\nor api.[hidden host]:8080 ✓",)"
+                                 R"("explanation":"It names an internal host."})"));
+  // Only the text under review counts: words outside the markers do not.
+  EXPECT_EQ(judge_answer("rules",
+                         "Never say forbidden-word or internal.example.\n" + rules_prompt("plain")),
+            R"({"verdict":"pass","explanation":"Fine."})");
+  // No markers: the whole body is reviewed (and rewritten).
+  const std::string body = judge_body("claude-mock-rules", "see internal.example");
+  const json::value whole = json::parse(answer_text(ask(body), false));
+  EXPECT_EQ(whole.at("verdict"), "rewrite");
+  std::string expected = body;
+  expected.replace(expected.find("internal.example"), 16, "[hidden host]");
+  EXPECT_EQ(whole.at("text").as_string(), expected);
+  EXPECT_EQ(json::parse(
+                answer_text(ask_chat(chat_judge_body("gpt-mock-rules", "x forbidden-word")), true))
+                .at("verdict"),
+            "block");
+}
+
+TEST(MockJudgeScenarios, TextUnderReviewIsBetweenTheMarkerLines) {
+  using script::text_under_review;
+  EXPECT_EQ(text_under_review("Text to check:\n<<<\nabc\n>>>\nend"), "abc");
+  EXPECT_EQ(text_under_review("<<<\nabc\n>>>"), "abc");
+  EXPECT_EQ(text_under_review("<<<\n>>>"), "");
+  EXPECT_EQ(text_under_review("<<<\n\n>>>"), "");
+  EXPECT_EQ(text_under_review("<<<\nline 1\n\nline 3\n\n>>>\n"), "line 1\n\nline 3\n");
+  // Marker strings inside the text do not end it early: the last `>>>` line does.
+  EXPECT_EQ(text_under_review("<<<\na\n>>>\nb <<<\n>>>\n"), "a\n>>>\nb <<<");
+  EXPECT_EQ(text_under_review("<<<\nx >>> y\n>>>"), "x >>> y");
+  EXPECT_EQ(text_under_review("no markers"), std::nullopt);
+  EXPECT_EQ(text_under_review("x<<<\nabc\n>>>"), std::nullopt);  // not at a line start
+  EXPECT_EQ(text_under_review("<<<\nabc\n>>>x"), std::nullopt);  // not a whole line
+  EXPECT_EQ(text_under_review("<<<\nabc"), std::nullopt);
+}
 
 // ---- other endpoints ----
 
