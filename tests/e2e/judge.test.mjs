@@ -16,167 +16,24 @@
 // arguments. After each stack, every stream must have passed Warden's grammar
 // check (stream.validate).
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
-import { judgeConfig, startStack, stopCleanly, withTimeout } from './harness.mjs';
+import { judgeConfig } from './harness.mjs';
+import { CASE_TIMEOUT, MODES, ask as askScenario, blockTypes, policyEventsDuring, useStack } from './sdk_modes.mjs';
 
-// Nothing from the caller's environment may configure the SDKs.
-for (const k of Object.keys(process.env)) {
-  if (k.startsWith('OPENAI_') || k.startsWith('ANTHROPIC_')) delete process.env[k];
-}
-
-const CASE_TIMEOUT = { timeout: 60_000 };
-const MODEL = 'claude-mock-1';
 const BASH_TEXT = 'Running it now.';
 const MESSAGE = 'Warden blocked a call to tool `{tool_name}`: {explanation} (risk {probability})';
 const RM_EXPLANATION = 'The command deletes files recursively.';
 const BLOCKED_RM = `Warden blocked a call to tool \`Bash\`: ${RM_EXPLANATION} (risk 0.95)`;
 
-const MODES = [
-  { name: 'Anthropic SDK, stream', sdk: 'anthropic', stream: true },
-  { name: 'Anthropic SDK, create', sdk: 'anthropic', stream: false },
-  { name: 'OpenAI SDK, stream', sdk: 'openai', stream: true },
-  { name: 'OpenAI SDK, create', sdk: 'openai', stream: false },
-];
-
-const plain = (v) => JSON.parse(JSON.stringify(v));
-
-/** Warden's log as parsed JSON lines (anything else is skipped). */
-function logLines(text) {
-  const out = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line));
-    } catch {
-      // a partial last line
-    }
-  }
-  return out;
-}
-
 /** A field of a `policy event` line: in its detail, else at the top. */
 const eventField = (line, key) => (line.detail && key in line.detail ? line.detail[key] : line[key]);
 
-/**
- * A stack with `policy` (judgeConfig: providers anthropic, judge, judge_openai;
- * stream.validate on) for the enclosing describe(); after its tests, checks one
- * `stream validated` line per streamed answer, none with a violation.
- */
-function useStack(policy) {
-  const suite = { stack: null, streams: 0 };
-  before(async () => {
-    suite.stack = await startStack({ config: (mockUrl) => judgeConfig(mockUrl, policy) });
-  });
-  after(async () => {
-    if (!suite.stack) return;
-    await stopCleanly(suite.stack);
-    const log = suite.stack.warden.log();
-    assert.ok(!log.includes('stream grammar violation'),
-      `Warden logged a stream grammar violation:\n${log.split('\n').filter((l) => l.includes('violation')).join('\n')}`);
-    const validated = logLines(log).filter((l) => l.msg === 'stream validated');
-    assert.equal(validated.length, suite.streams,
-      `expected one "stream validated" line per streamed answer (${suite.streams})`);
-    for (const line of validated) {
-      assert.equal(line.violations, 0, JSON.stringify(line));
-      assert.equal(line.complete, true, JSON.stringify(line));
-    }
-  });
-  return suite;
-}
+/** A stack with `policy` (judgeConfig: providers anthropic, judge, judge_openai) for the enclosing describe(); see useStack(). */
+const usePolicy = (policy) => useStack((mockUrl) => judgeConfig(mockUrl, policy));
 
-/** Runs `fn`, then returns the `policy event` lines Warden logged meanwhile (waits up to 5 s for `n`). */
-async function policyEventsDuring(suite, fn, n) {
-  const startAt = suite.stack.warden.log().length;
-  const result = await fn();
-  const deadline = Date.now() + 5_000;
-  let events;
-  for (;;) {
-    events = logLines(suite.stack.warden.log().slice(startAt)).filter((l) => l.msg === 'policy event');
-    if (events.length >= n || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { result, events };
-}
-
-function anthropicClient(base) {
-  return new Anthropic({ baseURL: base, apiKey: 'test-key', maxRetries: 0, timeout: 20_000 });
-}
-function openaiClient(base) {
-  return new OpenAI({ baseURL: `${base}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 20_000 });
-}
-
-/**
- * Asks through Warden in `mode` (scenario `bash`); returns
- * { text, blocks (Anthropic only), tools: [{ id, name, input }], stop (Anthropic terms), finish (raw), deltas }.
- */
-async function ask(suite, mode, prompt) {
-  const opts = { headers: { 'x-mock-scenario': 'bash' } };
-  const messages = [{ role: 'user', content: prompt }];
-  if (mode.stream) suite.streams += 1;
-  const base = suite.stack.wardenUrl;
-  const run = async () => {
-    if (mode.sdk === 'anthropic') {
-      const c = anthropicClient(base);
-      const params = { model: MODEL, max_tokens: 1024, messages };
-      let message;
-      let deltas = null;
-      if (mode.stream) {
-        deltas = [];
-        const stream = c.messages.stream(params, opts);
-        stream.on('text', (delta) => deltas.push(delta));
-        message = plain(await stream.finalMessage());
-      } else {
-        message = plain(await c.messages.create(params, opts));
-      }
-      assert.equal(message.type, 'message');
-      assert.equal(message.role, 'assistant');
-      return {
-        text: message.content.filter((b) => b.type === 'text').map((b) => b.text).join(''),
-        blocks: message.content,
-        tools: message.content.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id, name: b.name, input: b.input })),
-        stop: message.stop_reason,
-        finish: message.stop_reason,
-        deltas,
-      };
-    }
-    const c = openaiClient(base);
-    const params = { model: MODEL, max_completion_tokens: 1024, messages };
-    let completion;
-    let deltas = null;
-    if (mode.stream) {
-      deltas = [];
-      const stream = c.chat.completions.stream(params, opts);
-      stream.on('content', (delta) => deltas.push(delta));
-      completion = plain(await stream.finalChatCompletion());
-    } else {
-      completion = plain(await c.chat.completions.create(params, opts));
-    }
-    assert.equal(completion.choices.length, 1);
-    const { message, finish_reason: finish } = completion.choices[0];
-    assert.equal(message.role, 'assistant');
-    return {
-      text: message.content ?? '',
-      blocks: null,
-      tools: (message.tool_calls ?? []).map((t) => {
-        assert.equal(t.type, 'function');
-        return { id: t.id, name: t.function.name, input: JSON.parse(t.function.arguments) };
-      }),
-      stop: { stop: 'end_turn', tool_calls: 'tool_use' }[finish] ?? finish,
-      finish,
-      deltas,
-    };
-  };
-  const answer = await withTimeout(run(), 30_000, `${mode.name} (${prompt})`);
-  if (answer.deltas) {
-    assert.equal(answer.deltas.join(''), answer.text, 'the streamed text deltas add up to the final text');
-  }
-  return answer;
-}
-
-const blockTypes = (answer) => answer.blocks?.map((b) => b.type) ?? null;
+/** Every case here asks the `bash` scenario: one Bash call per `[[command:…]]` in `prompt`. */
+const ask = (suite, mode, prompt) => askScenario(suite, mode, { scenario: 'bash', prompt });
 
 /** The checks every judge setup must pass, in each of the four modes. */
 function judgeCases(suite, { judgeModel }) {
@@ -258,7 +115,7 @@ function judgeCases(suite, { judgeModel }) {
 }
 
 describe('tool_call_judge with an Anthropic-dialect judge', () => {
-  const suite = useStack({
+  const suite = usePolicy({
     type: 'tool_call_judge',
     provider: 'judge',
     model: 'claude-mock-judge',
@@ -271,7 +128,7 @@ describe('tool_call_judge with an Anthropic-dialect judge', () => {
 });
 
 describe('tool_call_judge with an OpenAI-dialect judge', () => {
-  const suite = useStack({
+  const suite = usePolicy({
     type: 'tool_call_judge',
     provider: 'judge_openai',
     model: 'gpt-mock-judge',

@@ -17,19 +17,13 @@
 // most 32 bytes, so words put in the prompt come back split across deltas;
 // `bash` answers one Bash tool call per `[[command:…]]` marker.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
-import { policyConfig, startStack, stopCleanly, withTimeout } from './harness.mjs';
+import { policyConfig } from './harness.mjs';
+import {
+  CASE_TIMEOUT, MODEL, MODES, anthropicClient, ask, blockTypes, logDuring, openaiClient, plain, useStack,
+} from './sdk_modes.mjs';
 
-// Nothing from the caller's environment may configure the SDKs.
-for (const k of Object.keys(process.env)) {
-  if (k.startsWith('OPENAI_') || k.startsWith('ANTHROPIC_')) delete process.env[k];
-}
-
-const CASE_TIMEOUT = { timeout: 60_000 };
-const MODEL = 'claude-mock-1';
 const HELLO = 'Hello from the mock upstream. This answer is scripted, so every run streams the same twenty text deltas.';
 const WEATHER_TEXT = "I'll check the weather in San Francisco.";
 const WEATHER_INPUT = { location: 'San Francisco, CA', unit: 'celsius' };
@@ -37,157 +31,10 @@ const TIME_INPUT = { timezone: 'America/Los_Angeles' };
 const THINKING = 'The user wants a greeting. A short, friendly answer is enough.';
 const BASH_TEXT = 'Running it now.';
 
-/** The four ways a client asks: each SDK, streaming and not. */
-const MODES = [
-  { name: 'Anthropic SDK, stream', sdk: 'anthropic', stream: true },
-  { name: 'Anthropic SDK, create', sdk: 'anthropic', stream: false },
-  { name: 'OpenAI SDK, stream', sdk: 'openai', stream: true },
-  { name: 'OpenAI SDK, create', sdk: 'openai', stream: false },
-];
-
-const plain = (v) => JSON.parse(JSON.stringify(v));
 const count = (text, word) => text.split(word).length - 1;
 
-/**
- * Starts a stack with `policy` for the enclosing describe() and stops it after
- * its tests, then checks the log: one `stream validated` line per streamed
- * answer, each with no violation and a complete stream, and no
- * `stream grammar violation` anywhere. Returns the suite's state: { stack, streams }.
- */
-function useStack(policy) {
-  const suite = { stack: null, streams: 0 };
-  before(async () => {
-    suite.stack = await startStack({ config: (mockUrl) => policyConfig(mockUrl, policy) });
-  });
-  after(async () => {
-    if (!suite.stack) return;
-    await stopCleanly(suite.stack);
-    const log = suite.stack.warden.log();
-    assert.ok(!log.includes('stream grammar violation'),
-      `Warden logged a stream grammar violation:\n${log.split('\n').filter((l) => l.includes('violation')).join('\n')}`);
-    const validated = logLines(log).filter((l) => l.msg === 'stream validated');
-    assert.equal(validated.length, suite.streams,
-      `expected one "stream validated" line per streamed answer (${suite.streams})`);
-    for (const line of validated) {
-      assert.equal(line.violations, 0, JSON.stringify(line));
-      assert.equal(line.complete, true, JSON.stringify(line));
-    }
-  });
-  return suite;
-}
-
-/** Warden's log as parsed JSON lines (anything else is skipped). */
-function logLines(text) {
-  const out = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line));
-    } catch {
-      // a line still being written
-    }
-  }
-  return out;
-}
-
-/**
- * Runs fn() and returns { result, lines }: the JSON log lines Warden wrote while
- * it ran. Waits (up to 5 s) until some line satisfies `until`, since stderr may
- * reach us a moment after the HTTP answer.
- */
-async function logDuring(suite, fn, until) {
-  const startAt = suite.stack.warden.log().length;
-  const result = await fn();
-  const deadline = Date.now() + 5_000;
-  let lines;
-  for (;;) {
-    lines = logLines(suite.stack.warden.log().slice(startAt));
-    if (lines.some(until) || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { result, lines };
-}
-
-function anthropicClient(base) {
-  return new Anthropic({ baseURL: base, apiKey: 'test-key', maxRetries: 0, timeout: 20_000 });
-}
-function openaiClient(base) {
-  return new OpenAI({ baseURL: `${base}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 20_000 });
-}
-
-/**
- * Asks through Warden in `mode`; returns the answer in a dialect-neutral form:
- *   text      all text the client got (Anthropic: the text blocks joined;
- *             OpenAI: message.content, '' when null)
- *   blocks    Anthropic only: the content blocks (plain data)
- *   tools     [{ id, name, input }] with input parsed
- *   stop      the stop reason in Anthropic's terms (OpenAI's finish_reason mapped)
- *   finish    the raw stop_reason / finish_reason
- *   deltas    streaming only: the text deltas the SDK reported, in order
- */
-async function ask(suite, mode, { scenario = 'text', prompt = 'Say hello.', base = suite.stack.wardenUrl } = {}) {
-  const opts = { headers: { 'x-mock-scenario': scenario } };
-  const messages = [{ role: 'user', content: prompt }];
-  if (mode.stream && base === suite.stack.wardenUrl) suite.streams += 1;
-  const run = async () => {
-    if (mode.sdk === 'anthropic') {
-      const c = anthropicClient(base);
-      const params = { model: MODEL, max_tokens: 1024, messages };
-      let message;
-      let deltas = null;
-      if (mode.stream) {
-        deltas = [];
-        const stream = c.messages.stream(params, opts);
-        stream.on('text', (delta) => deltas.push(delta));
-        message = plain(await stream.finalMessage());
-      } else {
-        message = plain(await c.messages.create(params, opts));
-      }
-      assert.equal(message.type, 'message');
-      assert.equal(message.role, 'assistant');
-      const texts = message.content.filter((b) => b.type === 'text').map((b) => b.text);
-      return {
-        text: texts.join(''),
-        blocks: message.content,
-        tools: message.content.filter((b) => b.type === 'tool_use').map((b) => ({ id: b.id, name: b.name, input: b.input })),
-        stop: message.stop_reason,
-        finish: message.stop_reason,
-        deltas,
-      };
-    }
-    const c = openaiClient(base);
-    const params = { model: MODEL, max_completion_tokens: 1024, messages };
-    let completion;
-    let deltas = null;
-    if (mode.stream) {
-      deltas = [];
-      const stream = c.chat.completions.stream(params, opts);
-      stream.on('content', (delta) => deltas.push(delta));
-      completion = plain(await stream.finalChatCompletion());
-    } else {
-      completion = plain(await c.chat.completions.create(params, opts));
-    }
-    assert.equal(completion.choices.length, 1);
-    const { message, finish_reason: finish } = completion.choices[0];
-    assert.equal(message.role, 'assistant');
-    return {
-      text: message.content ?? '',
-      blocks: null,
-      tools: (message.tool_calls ?? []).map((t) => {
-        assert.equal(t.type, 'function');
-        return { id: t.id, name: t.function.name, input: JSON.parse(t.function.arguments) };
-      }),
-      stop: { stop: 'end_turn', tool_calls: 'tool_use', length: 'max_tokens' }[finish] ?? finish,
-      finish,
-      deltas,
-    };
-  };
-  const answer = await withTimeout(run(), 30_000, `${mode.name} (${scenario})`);
-  if (answer.deltas) {
-    assert.equal(answer.deltas.join(''), answer.text, 'the streamed text deltas add up to the final text');
-  }
-  return answer;
-}
+/** A stack with `policy` (policyConfig: the mock as the one provider) for the enclosing describe(); see useStack(). */
+const usePolicy = (policy) => useStack((mockUrl) => policyConfig(mockUrl, policy));
 
 /** Asserts the answer's tool calls by name and input (ids checked where given). */
 function assertTools(answer, expected) {
@@ -198,13 +45,10 @@ function assertTools(answer, expected) {
   });
 }
 
-/** The content block types of an Anthropic answer (null for OpenAI). */
-const blockTypes = (answer) => answer.blocks?.map((b) => b.type) ?? null;
-
 // ---------------------------------------------------------------------------
 
 describe('policy noop: answers equal the mock\'s own', () => {
-  const suite = useStack({ type: 'noop' });
+  const suite = usePolicy({ type: 'noop' });
   for (const mode of MODES) {
     for (const scenario of ['text', 'tool_use', 'two_tools', 'thinking']) {
       test(`${mode.name}: ${scenario}`, CASE_TIMEOUT, async () => {
@@ -224,7 +68,7 @@ describe('policy noop: answers equal the mock\'s own', () => {
 });
 
 describe('policy all_caps', () => {
-  const suite = useStack({ type: 'all_caps' });
+  const suite = usePolicy({ type: 'all_caps' });
   for (const mode of MODES) {
     test(`${mode.name}: text is upper-cased`, CASE_TIMEOUT, async () => {
       const a = await ask(suite, mode, { scenario: 'text' });
@@ -262,12 +106,12 @@ describe('policy all_caps', () => {
 });
 
 describe('policy debug_logging: changes nothing, logs every hook', () => {
-  const suite = useStack({ type: 'debug_logging' });
+  const suite = usePolicy({ type: 'debug_logging' });
 
   /** The `policy hook` lines Warden logged while `fn` ran (waits for the last hook of the transaction). */
   async function hooksDuring(mode, fn) {
     const last = mode.stream ? 'on_stream_complete' : 'on_response';
-    const { result, lines } = await logDuring(suite, fn, (l) => l.msg === 'policy hook' && l.hook === last);
+    const { result, lines } = await logDuring(suite, fn, (ls) => ls.some((l) => l.msg === 'policy hook' && l.hook === last));
     return { result, lines: lines.filter((l) => l.msg === 'policy hook') };
   }
 
@@ -326,7 +170,7 @@ const REPLACE_PROMPT = [
 ].join(' ');
 
 describe('policy string_replacement', () => {
-  const suite = useStack({
+  const suite = usePolicy({
     type: 'string_replacement',
     replacements: [
       { find: 'watermelon', replace: 'kiwi' },
@@ -416,7 +260,7 @@ const SECRET = `sk-live-${'A1b2C3d4'.repeat(4)}`;
 const BLOCKED = '[redacted by Warden]';
 
 describe('policy blocked_content', () => {
-  const suite = useStack({
+  const suite = usePolicy({
     type: 'blocked_content',
     patterns: ['sk-live-[A-Za-z0-9]{32}', 'password:\\s*\\S+'],
     message: BLOCKED,
@@ -464,7 +308,7 @@ const RM_EXPLANATION = 'Warden blocked a call to tool `Bash`: its arguments matc
 const GET_TIME_EXPLANATION = 'Warden blocked a call to tool `get_time`: it matches the deny rule `get_time`.';
 
 describe('policy tool_filter', () => {
-  const suite = useStack({
+  const suite = usePolicy({
     type: 'tool_filter',
     deny: [{ tool: 'Bash', argument_pattern: 'rm\\s+-rf' }, 'get_time'],
   });
@@ -472,7 +316,7 @@ describe('policy tool_filter', () => {
     test(`${mode.name}: a denied call becomes an explanation, the turn ends`, CASE_TIMEOUT, async () => {
       const isEvent = (l) => l.msg === 'policy event' && l.action === 'blocked_tool_call';
       const { result: a, lines } = await logDuring(suite,
-        () => ask(suite, mode, { scenario: 'bash', prompt: 'Clean up. [[command:rm -rf /]]' }), isEvent);
+        () => ask(suite, mode, { scenario: 'bash', prompt: 'Clean up. [[command:rm -rf /]]' }), (ls) => ls.some(isEvent));
       const events = lines.filter(isEvent);
       assert.equal(events.length, 1, 'one policy event logged');
       assert.equal(events[0].policy, 'tool_filter');
@@ -562,7 +406,7 @@ describe('policy tool_filter', () => {
 });
 
 describe('policy tool_filter with an allow list and a custom message', () => {
-  const suite = useStack({
+  const suite = usePolicy({
     type: 'tool_filter',
     allow: ['get_time', 'Ba?h'],
     deny: [{ tool: 'Bash', argument: 'command', argument_pattern: '^sudo\\b' }],
@@ -587,7 +431,7 @@ describe('policy tool_filter with an allow list and a custom message', () => {
 });
 
 describe('policy chain: tool_filter → all_caps → string_replacement, in series', () => {
-  const suite = useStack({
+  const suite = usePolicy({
     type: 'chain',
     policies: [
       { type: 'tool_filter', deny: [{ tool: 'Bash', argument_pattern: 'rm\\s+-rf' }] },
