@@ -29,6 +29,7 @@
 
 #include "config/options.hpp"
 #include "core/result.hpp"
+#include "policy/builtin/message_template.hpp"
 #include "policy/model_client.hpp"
 #include "policy/policy.hpp"
 #include "policy/registry.hpp"
@@ -90,11 +91,6 @@ class JudgeCall final {
                              std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };
-
-// `text` with each `{key}` of `fields` replaced, in one pass (a value that
-// itself contains "{key}" stays as it is); unknown keys stay as written.
-std::string render_template(std::string_view text,
-                            std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
 
 // Emits a whole text block at `index` (the builder renumbers it).
 void emit_text(StreamContext& ctx, std::int64_t index, std::string text);

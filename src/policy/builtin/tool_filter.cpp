@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "policy/builtin/message_template.hpp"
 #include "policy/builtin/utf8.hpp"
 
 namespace warden::policy {
@@ -35,31 +36,6 @@ bool any_leaf_matches(const json::value& value, const re2::RE2& pattern) {
     default:
       return re2::RE2::PartialMatch(json::serialize(value), pattern);
   }
-}
-
-// `message` with {tool_name}, {reason} and {tool_arguments} filled in, in one
-// pass (a tool name containing "{reason}" stays as it is).
-std::string render(std::string_view message, std::string_view tool, std::string_view reason,
-                   std::string_view arguments) {
-  const std::pair<std::string_view, std::string_view> fields[] = {
-      {"{tool_name}", tool}, {"{reason}", reason}, {"{tool_arguments}", arguments}};
-  std::string out;
-  while (!message.empty()) {
-    bool replaced = false;
-    for (const auto& [key, value] : fields) {
-      if (message.starts_with(key)) {
-        out += value;
-        message.remove_prefix(key.size());
-        replaced = true;
-        break;
-      }
-    }
-    if (!replaced) {
-      out += message.front();
-      message.remove_prefix(1);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -187,7 +163,9 @@ void ToolFilter::deny(StreamContext& ctx, const core::Block& block,
   if (arguments.size() < all.size() || block.overflow) arguments += "…";
   ctx.discard_held();
   ctx.drop_current();
-  ctx.emit_text_block(render(config_.message, block.tool_name(), reason, arguments));
+  ctx.emit_text_block(render_template(
+      config_.message,
+      {{"tool_name", block.tool_name()}, {"reason", reason}, {"tool_arguments", arguments}}));
   ctx.policy_context().record({std::string(kType),
                                "blocked_tool_call",
                                {{"tool", block.tool_name()},
