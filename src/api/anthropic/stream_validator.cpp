@@ -76,87 +76,31 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 }  // namespace
 
 void StreamValidator::feed(std::string_view bytes) {
-  if (finished_) return;
-  while (!bytes.empty()) {
-    const std::size_t nl = bytes.find('\n');
-    const std::string_view piece = bytes.substr(0, nl);
-    line_len_ += piece.size();
-    if (!skipping_ && event_bytes_ + line_len_ > kMaxEventBytes) {
-      skipping_ = true;
-      label_ = "event " + std::to_string(event_no_ + 1);
-      add("over " + std::to_string(kMaxEventBytes >> 20) + " MiB; skipped unchecked");
-      line_.resize(std::min<std::size_t>(line_.size(), 2));
-      data_.clear();
-      data_.shrink_to_fit();
-    }
-    // While skipping, two bytes are enough to tell a blank line ("" or "\r") from the rest.
-    const std::size_t keep = skipping_ ? 2 - std::min<std::size_t>(line_.size(), 2) : piece.size();
-    line_.append(piece.substr(0, keep));
-    if (nl == std::string_view::npos) return;
-    end_line();
-    bytes.remove_prefix(nl + 1);
-  }
+  if (!finished_) framer_.feed(bytes);
 }
 
-void StreamValidator::end_line() {
-  const bool blank = line_len_ == 0 || (line_len_ == 1 && line_ == "\r");
-  event_bytes_ += line_len_ + 1;
-  std::string_view line = line_;
-  if (line.ends_with('\r')) line.remove_suffix(1);
-  if (blank) {
-    end_event();
-  } else if (skipping_) {
-    in_event_ = true;
-  } else if (!line.starts_with(':')) {  // ':' starts a comment
-    in_event_ = true;
-    const std::size_t colon = line.find(':');
-    const std::string_view field = line.substr(0, colon);
-    std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
-    if (value.starts_with(' ')) value.remove_prefix(1);
-    if (field == "event") {
-      has_name_ = true;
-      name_ = value;
-    } else if (field == "data") {
-      if (has_data_) data_ += '\n';
-      data_ += value;
-      has_data_ = true;
-    } else if (odd_field_.empty()) {
-      odd_field_ = field;
-    }
-  }
-  line_.clear();
-  line_len_ = 0;
+void StreamValidator::on_oversized(std::size_t number) {
+  label_ = "event " + std::to_string(number);
+  add("over " + std::to_string(kMaxEventBytes >> 20) + " MiB; skipped unchecked");
 }
 
-void StreamValidator::end_event() {
-  if (in_event_ || skipping_) {
-    ++event_no_;
-    if (!skipping_) check_event();
-  }
-  in_event_ = skipping_ = has_name_ = has_data_ = false;
-  name_.clear();
-  data_.clear();
-  odd_field_.clear();
-  event_bytes_ = 0;
-}
-
-void StreamValidator::check_event() {
+void StreamValidator::on_event(const core::SseFramer::Event& e) {
   boost::system::error_code ec;
-  const json::value value = has_data_ ? json::parse(data_, ec) : json::value();
-  const json::object* data = has_data_ && !ec ? value.if_object() : nullptr;
+  const json::value value = e.has_data ? json::parse(e.data, ec) : json::value();
+  const json::object* data = e.has_data && !ec ? value.if_object() : nullptr;
   const std::string_view type = data != nullptr ? string_at(*data, "type") : "";
   // Clients route by the event name; without one, the data's type says what was meant.
-  const std::string kind(has_name_ ? name_ : !type.empty() ? type : "unnamed");
-  label_ = "event " + std::to_string(event_no_) + " (" + kind + ")";
+  const std::string kind(e.has_name ? e.name : !type.empty() ? type : "unnamed");
+  label_ = "event " + std::to_string(e.number) + " (" + kind + ")";
 
   if (ended_) {
     if (!trailing_reported_) add("event after " + end_kind_ + " (nothing may follow it)");
     trailing_reported_ = true;
     return;
   }
-  if (!odd_field_.empty()) add("unexpected SSE field " + quoted(odd_field_));
-  if (!has_name_) add("no event: line (the SDKs drop unnamed events)");
-  if (!has_data_) return add("no data: line");
+  if (!e.odd_field.empty()) add("unexpected SSE field " + quoted(e.odd_field));
+  if (!e.has_name) add("no event: line (the SDKs drop unnamed events)");
+  if (!e.has_data) return add("no data: line");
   if (ec) return add("data is not JSON");
   if (!started_ && kind != "message_start" && kind != "error" && !early_reported_) {
     add(kind + " before message_start");
@@ -325,9 +269,9 @@ void StreamValidator::on_error(const json::object& data) {
 void StreamValidator::finish() {
   if (finished_) return;
   finished_ = true;
-  label_ = "after event " + std::to_string(event_no_);
+  label_ = "after event " + std::to_string(framer_.events());
   // Clients discard an event that no blank line ended (PROTOCOLS.md 1.1).
-  if (in_event_ || skipping_ || line_len_ > 0) add("stream ended inside an unterminated event");
+  if (framer_.unterminated()) add("stream ended inside an unterminated event");
   if (!ended_) {
     add("stream ended without message_stop" +
         (open_ ? " (block " + std::to_string(*open_) + " still open)" : std::string()));

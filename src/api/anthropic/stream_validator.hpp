@@ -21,12 +21,19 @@
 
 #include <boost/json/object.hpp>
 
+#include "core/sse_framer.hpp"
+
 namespace warden::api::anthropic {
 
-class StreamValidator final {
+class StreamValidator final : private core::SseFramer::Sink {
  public:
   static constexpr std::size_t kMaxEventBytes = std::size_t{16} << 20;
   static constexpr std::size_t kMaxViolations = 100;  // then one "more omitted" line
+
+  StreamValidator() = default;
+  // The framer holds a reference to this object: no copies.
+  StreamValidator(const StreamValidator&) = delete;
+  StreamValidator& operator=(const StreamValidator&) = delete;
 
   // Feeds the next bytes exactly as written to the client (any split, even mid-line).
   void feed(std::string_view bytes);
@@ -40,9 +47,8 @@ class StreamValidator final {
   bool complete() const { return complete_; }
 
  private:
-  void end_line();
-  void end_event();
-  void check_event();
+  void on_event(const core::SseFramer::Event& event) override;
+  void on_oversized(std::size_t number) override;
   void on_message_start(const boost::json::object& data);
   void on_block_start(const boost::json::object& data);
   void on_block_delta(const boost::json::object& data);
@@ -54,18 +60,7 @@ class StreamValidator final {
   void close_block();
   void add(std::string what);  // prefixed with label_
 
-  // SSE framing.
-  std::string line_;  // the current line; only its first bytes while skipping_
-  std::size_t line_len_ = 0;
-  std::size_t event_bytes_ = 0;
-  bool in_event_ = false;  // a field line was seen since the last blank line
-  bool skipping_ = false;  // the current event is over kMaxEventBytes
-  bool has_name_ = false;
-  bool has_data_ = false;
-  std::string name_;
-  std::string data_;
-  std::string odd_field_;  // first field other than event/data
-  std::int64_t event_no_ = 0;
+  core::SseFramer framer_{kMaxEventBytes, *this};
   std::string label_;  // "event 7 (content_block_delta)"
 
   // Grammar.

@@ -61,84 +61,30 @@ bool parses_as_object(std::string_view text) {
 }  // namespace
 
 void StreamValidator::feed(std::string_view bytes) {
-  if (finished_) return;
-  while (!bytes.empty()) {
-    const std::size_t nl = bytes.find('\n');
-    const std::string_view piece = bytes.substr(0, nl);
-    line_len_ += piece.size();
-    if (!skipping_ && event_bytes_ + line_len_ > kMaxEventBytes) {
-      skipping_ = true;
-      label_ = "event " + std::to_string(event_no_ + 1);
-      add("over " + std::to_string(kMaxEventBytes >> 20) + " MiB; skipped unchecked");
-      line_.resize(std::min<std::size_t>(line_.size(), 2));
-      data_.clear();
-      data_.shrink_to_fit();
-    }
-    // While skipping, two bytes are enough to tell a blank line ("" or "\r") from the rest.
-    const std::size_t keep = skipping_ ? 2 - std::min<std::size_t>(line_.size(), 2) : piece.size();
-    line_.append(piece.substr(0, keep));
-    if (nl == std::string_view::npos) return;
-    end_line();
-    bytes.remove_prefix(nl + 1);
-  }
+  if (!finished_) framer_.feed(bytes);
 }
 
-void StreamValidator::end_line() {
-  const bool blank = line_len_ == 0 || (line_len_ == 1 && line_ == "\r");
-  event_bytes_ += line_len_ + 1;
-  std::string_view line = line_;
-  if (line.ends_with('\r')) line.remove_suffix(1);
-  if (blank) {
-    end_event();
-  } else if (skipping_) {
-    in_event_ = true;
-  } else if (!line.starts_with(':')) {  // ':' starts a comment (keep-alive)
-    in_event_ = true;
-    const std::size_t colon = line.find(':');
-    const std::string_view field = line.substr(0, colon);
-    std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
-    if (value.starts_with(' ')) value.remove_prefix(1);
-    if (field == "event") {
-      has_name_ = true;
-    } else if (field == "data") {
-      if (has_data_) data_ += '\n';
-      data_ += value;
-      has_data_ = true;
-    } else if (odd_field_.empty()) {
-      odd_field_ = field;
-    }
-  }
-  line_.clear();
-  line_len_ = 0;
+void StreamValidator::on_oversized(std::size_t number) {
+  label_ = "event " + std::to_string(number);
+  add("over " + std::to_string(kMaxEventBytes >> 20) + " MiB; skipped unchecked");
 }
 
-void StreamValidator::end_event() {
-  if (in_event_ || skipping_) {
-    ++event_no_;
-    if (!skipping_) check_event();
-  }
-  in_event_ = skipping_ = has_name_ = has_data_ = false;
-  data_.clear();
-  odd_field_.clear();
-  event_bytes_ = 0;
-}
-
-void StreamValidator::check_event() {
-  const bool done = has_data_ && data_ == "[DONE]";
+void StreamValidator::on_event(const core::SseFramer::Event& e) {
+  const bool done = e.has_data && e.data == "[DONE]";
   boost::system::error_code ec;
-  const json::value value = has_data_ && !done ? json::parse(data_, ec) : json::value();
-  const json::object* chunk = has_data_ && !done && !ec ? value.if_object() : nullptr;
-  label_ = "event " + std::to_string(event_no_) + " (" + kind_of(done, chunk) + ")";
+  const json::value value = e.has_data && !done ? json::parse(e.data, ec) : json::value();
+  const json::object* chunk = e.has_data && !done && !ec ? value.if_object() : nullptr;
+  label_ = "event " + std::to_string(e.number) + " (" + kind_of(done, chunk) + ")";
 
   if (ended_) {
     if (!trailing_reported_) add("event after " + end_kind_ + " (nothing may follow it)");
     trailing_reported_ = true;
     return;
   }
-  if (!odd_field_.empty()) add("unexpected SSE field \"" + odd_field_ + "\"");
+  if (!e.odd_field.empty()) add("unexpected SSE field \"" + std::string(e.odd_field) + "\"");
   // openai-python routes named events elsewhere; openai-node 7 throws on `event: error`.
-  if (has_name_) add("event: line (OpenAI chunks carry none)");
-  if (!has_data_) return add("no data: line");
+  if (e.has_name) add("event: line (OpenAI chunks carry none)");
+  if (!e.has_data) return add("no data: line");
   if (done) {
     if (!saw_finish_) add("[DONE] before any finish_reason");
     ended_ = complete_ = true;
@@ -309,9 +255,9 @@ void StreamValidator::on_finish_reason(const json::value& value) {
 void StreamValidator::finish() {
   if (finished_) return;
   finished_ = true;
-  label_ = "after event " + std::to_string(event_no_);
+  label_ = "after event " + std::to_string(framer_.events());
   // Clients discard an event that no blank line ended (PROTOCOLS.md 1.1).
-  if (in_event_ || skipping_ || line_len_ > 0) add("stream ended inside an unterminated event");
+  if (framer_.unterminated()) add("stream ended inside an unterminated event");
   if (!ended_) {
     add("stream ended without [DONE]");
     if (!saw_finish_) add("stream ended without a finish_reason");

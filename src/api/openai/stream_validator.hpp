@@ -23,12 +23,19 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/sse_framer.hpp"
+
 namespace warden::api::openai {
 
-class StreamValidator final {
+class StreamValidator final : private core::SseFramer::Sink {
  public:
   static constexpr std::size_t kMaxEventBytes = std::size_t{16} << 20;
   static constexpr std::size_t kMaxViolations = 100;  // then one "more omitted" line
+
+  StreamValidator() = default;
+  // The framer holds a reference to this object: no copies.
+  StreamValidator(const StreamValidator&) = delete;
+  StreamValidator& operator=(const StreamValidator&) = delete;
 
   // Feeds the next bytes exactly as written to the client (any split, even mid-line).
   void feed(std::string_view bytes);
@@ -49,9 +56,8 @@ class StreamValidator final {
     bool arguments_over = false;  // over kMaxEventBytes: not buffered, not checked
   };
 
-  void end_line();
-  void end_event();
-  void check_event();
+  void on_event(const core::SseFramer::Event& event) override;
+  void on_oversized(std::size_t number) override;
   void on_chunk(const boost::json::object& chunk);
   void same_as_first(const boost::json::object& chunk, std::string_view key, bool number,
                      boost::json::value& first);
@@ -61,17 +67,7 @@ class StreamValidator final {
   void on_finish_reason(const boost::json::value& reason);
   void add(std::string what);  // prefixed with label_
 
-  // SSE framing.
-  std::string line_;  // the current line; only its first bytes while skipping_
-  std::size_t line_len_ = 0;
-  std::size_t event_bytes_ = 0;
-  bool in_event_ = false;  // a field line was seen since the last blank line
-  bool skipping_ = false;  // the current event is over kMaxEventBytes
-  bool has_name_ = false;
-  bool has_data_ = false;
-  std::string data_;
-  std::string odd_field_;  // first field other than event/data
-  std::int64_t event_no_ = 0;
+  core::SseFramer framer_{kMaxEventBytes, *this};
   std::string label_;  // "event 4 (chunk)"
 
   // Grammar.
