@@ -75,16 +75,7 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
 
-void StreamValidator::feed(std::string_view bytes) {
-  if (!finished_) framer_.feed(bytes);
-}
-
-void StreamValidator::on_oversized(std::size_t number) {
-  label_ = "event " + std::to_string(number);
-  add("over " + std::to_string(kMaxEventBytes >> 20) + " MiB; skipped unchecked");
-}
-
-void StreamValidator::on_event(const core::SseFramer::Event& e) {
+void StreamValidator::check_event(const core::SseFramer::Event& e) {
   boost::system::error_code ec;
   const json::value value = e.has_data ? json::parse(e.data, ec) : json::value();
   const json::object* data = e.has_data && !ec ? value.if_object() : nullptr;
@@ -266,36 +257,15 @@ void StreamValidator::on_error(const json::object& data) {
   end_kind_ = "the error event";
 }
 
-void StreamValidator::finish() {
-  if (finished_) return;
-  finished_ = true;
-  label_ = "after event " + std::to_string(framer_.events());
-  // Clients discard an event that no blank line ended (PROTOCOLS.md 1.1).
-  if (framer_.unterminated()) add("stream ended inside an unterminated event");
+void StreamValidator::check_end() {
   if (!ended_) {
     add("stream ended without message_stop" +
         (open_ ? " (block " + std::to_string(*open_) + " still open)" : std::string()));
   }
 }
 
-void StreamValidator::add(std::string what) {
-  if (violations_.size() < kMaxViolations) {
-    violations_.push_back(label_ + ": " + what);
-  } else if (violations_.size() == kMaxViolations) {
-    violations_.push_back("further violations omitted");
-  }
-}
-
 std::string validate_stream(std::string_view bytes) {
-  StreamValidator validator;
-  validator.feed(bytes);
-  validator.finish();
-  std::string joined;
-  for (const auto& v : validator.violations()) {
-    if (!joined.empty()) joined += '\n';
-    joined += v;
-  }
-  return joined;
+  return core::violations_of<StreamValidator>(bytes);
 }
 
 }  // namespace warden::api::anthropic

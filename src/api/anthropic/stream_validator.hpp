@@ -21,34 +21,18 @@
 
 #include <boost/json/object.hpp>
 
-#include "core/sse_framer.hpp"
+#include "core/stream_check.hpp"
 
 namespace warden::api::anthropic {
 
-class StreamValidator final : private core::SseFramer::Sink {
+class StreamValidator final : public core::StreamCheck {
  public:
-  static constexpr std::size_t kMaxEventBytes = std::size_t{16} << 20;
-  static constexpr std::size_t kMaxViolations = 100;  // then one "more omitted" line
-
-  StreamValidator() = default;
-  // The framer holds a reference to this object: no copies.
-  StreamValidator(const StreamValidator&) = delete;
-  StreamValidator& operator=(const StreamValidator&) = delete;
-
-  // Feeds the next bytes exactly as written to the client (any split, even mid-line).
-  void feed(std::string_view bytes);
-  // The stream is over: checks the ending rules. Later calls to feed/finish do nothing.
-  void finish();
-  // Every violation so far, in order, each naming the event, e.g.
-  // "event 7 (content_block_delta): index 2 but the open block is 1".
-  const std::vector<std::string>& violations() const { return violations_; }
-  bool ok() const { return violations_.empty(); }
   // Saw message_stop or a (terminal) error event.
   bool complete() const { return complete_; }
 
  private:
-  void on_event(const core::SseFramer::Event& event) override;
-  void on_oversized(std::size_t number) override;
+  void check_event(const core::SseFramer::Event& event) override;
+  void check_end() override;
   void on_message_start(const boost::json::object& data);
   void on_block_start(const boost::json::object& data);
   void on_block_delta(const boost::json::object& data);
@@ -58,13 +42,8 @@ class StreamValidator final : private core::SseFramer::Sink {
   void on_error(const boost::json::object& data);
   void not_open(std::int64_t index);
   void close_block();
-  void add(std::string what);  // prefixed with label_
-
-  core::SseFramer framer_{kMaxEventBytes, *this};
-  std::string label_;  // "event 7 (content_block_delta)"
 
   // Grammar.
-  bool finished_ = false;
   bool started_ = false;         // message_start seen
   bool early_reported_ = false;  // an event before message_start was flagged
   bool message_delta_ = false;
@@ -79,7 +58,6 @@ class StreamValidator final : private core::SseFramer::Sink {
   std::string tool_json_;       // the open tool block's partial_json so far
   bool tool_json_over_ = false;
   bool sent_tool_use_ = false;
-  std::vector<std::string> violations_;
 };
 
 // Validates a whole stream; the violations joined by "\n", empty when valid.

@@ -60,16 +60,7 @@ bool parses_as_object(std::string_view text) {
 
 }  // namespace
 
-void StreamValidator::feed(std::string_view bytes) {
-  if (!finished_) framer_.feed(bytes);
-}
-
-void StreamValidator::on_oversized(std::size_t number) {
-  label_ = "event " + std::to_string(number);
-  add("over " + std::to_string(kMaxEventBytes >> 20) + " MiB; skipped unchecked");
-}
-
-void StreamValidator::on_event(const core::SseFramer::Event& e) {
+void StreamValidator::check_event(const core::SseFramer::Event& e) {
   const bool done = e.has_data && e.data == "[DONE]";
   boost::system::error_code ec;
   const json::value value = e.has_data && !done ? json::parse(e.data, ec) : json::value();
@@ -252,36 +243,15 @@ void StreamValidator::on_finish_reason(const json::value& value) {
   }
 }
 
-void StreamValidator::finish() {
-  if (finished_) return;
-  finished_ = true;
-  label_ = "after event " + std::to_string(framer_.events());
-  // Clients discard an event that no blank line ended (PROTOCOLS.md 1.1).
-  if (framer_.unterminated()) add("stream ended inside an unterminated event");
+void StreamValidator::check_end() {
   if (!ended_) {
     add("stream ended without [DONE]");
     if (!saw_finish_) add("stream ended without a finish_reason");
   }
 }
 
-void StreamValidator::add(std::string what) {
-  if (violations_.size() < kMaxViolations) {
-    violations_.push_back(label_ + ": " + what);
-  } else if (violations_.size() == kMaxViolations) {
-    violations_.push_back("further violations omitted");
-  }
-}
-
 std::string validate_stream(std::string_view bytes) {
-  StreamValidator validator;
-  validator.feed(bytes);
-  validator.finish();
-  std::string joined;
-  for (const auto& v : validator.violations()) {
-    if (!joined.empty()) joined += '\n';
-    joined += v;
-  }
-  return joined;
+  return core::violations_of<StreamValidator>(bytes);
 }
 
 }  // namespace warden::api::openai

@@ -23,28 +23,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "core/sse_framer.hpp"
+#include "core/stream_check.hpp"
 
 namespace warden::api::openai {
 
-class StreamValidator final : private core::SseFramer::Sink {
+class StreamValidator final : public core::StreamCheck {
  public:
-  static constexpr std::size_t kMaxEventBytes = std::size_t{16} << 20;
-  static constexpr std::size_t kMaxViolations = 100;  // then one "more omitted" line
-
-  StreamValidator() = default;
-  // The framer holds a reference to this object: no copies.
-  StreamValidator(const StreamValidator&) = delete;
-  StreamValidator& operator=(const StreamValidator&) = delete;
-
-  // Feeds the next bytes exactly as written to the client (any split, even mid-line).
-  void feed(std::string_view bytes);
-  // The stream is over: checks the ending rules. Later calls to feed/finish do nothing.
-  void finish();
-  // Every violation so far, in order, each naming the event, e.g.
-  // "event 4 (chunk): tool call index 2 but the next new index is 1".
-  const std::vector<std::string>& violations() const { return violations_; }
-  bool ok() const { return violations_.empty(); }
   // Saw [DONE] or a (terminal) error chunk.
   bool complete() const { return complete_; }
 
@@ -56,8 +40,8 @@ class StreamValidator final : private core::SseFramer::Sink {
     bool arguments_over = false;  // over kMaxEventBytes: not buffered, not checked
   };
 
-  void on_event(const core::SseFramer::Event& event) override;
-  void on_oversized(std::size_t number) override;
+  void check_event(const core::SseFramer::Event& event) override;
+  void check_end() override;
   void on_chunk(const boost::json::object& chunk);
   void same_as_first(const boost::json::object& chunk, std::string_view key, bool number,
                      boost::json::value& first);
@@ -65,13 +49,8 @@ class StreamValidator final : private core::SseFramer::Sink {
   void on_delta(const boost::json::object& delta);
   void on_tool_piece(const boost::json::value& piece);
   void on_finish_reason(const boost::json::value& reason);
-  void add(std::string what);  // prefixed with label_
-
-  core::SseFramer framer_{kMaxEventBytes, *this};
-  std::string label_;  // "event 4 (chunk)"
 
   // Grammar.
-  bool finished_ = false;
   bool ended_ = false;  // [DONE] or an error chunk seen: nothing may follow
   bool trailing_reported_ = false;
   bool complete_ = false;
@@ -82,7 +61,6 @@ class StreamValidator final : private core::SseFramer::Sink {
   bool saw_usage_ = false;
   std::map<std::int64_t, ToolCall> calls_;  // by tool_calls index
   std::int64_t next_call_ = 0;
-  std::vector<std::string> violations_;
 };
 
 // Validates a whole stream; the violations joined by "\n", empty when valid.
