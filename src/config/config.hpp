@@ -62,6 +62,23 @@ struct StreamConfig {
   bool validate = false;                       // check every client stream against the grammar (debug)
 };
 
+// Where transactions are recorded (README, "storage").
+struct StorageConfig {
+  std::string url;                   // "" = sqlite file warden.db in data_dir; or postgresql://…
+  bool metadata_only = false;        // store no bodies: no prompts, answers or headers
+  double retention_days = 0;         // delete older records; 0 = keep them
+  std::size_t queue_capacity = 10000;  // records waiting for the writer; beyond, dropped and counted
+  std::size_t batch_size = 256;        // records per database transaction
+  std::size_t max_body_bytes = 4 << 20;  // per stored body; longer ones are cut (and marked)
+  std::string session_header = "x-session-id";  // a client header naming its session
+};
+
+// OpenTelemetry traces over OTLP/HTTP JSON; no endpoint = no export.
+struct OtelConfig {
+  std::string endpoint;  // e.g. http://127.0.0.1:4318/v1/traces
+  std::string service_name = "warden";
+};
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8000;
@@ -74,6 +91,9 @@ struct Config {
   std::vector<ProviderConfig> providers;
   std::vector<RouteConfig> routes;  // first match wins
   StreamConfig stream;
+  StorageConfig storage;
+  std::string redis_url;  // share live events across instances; "" = in-process only
+  OtelConfig otel;
   // The `policy:` section (type and options), read by policy/registry.hpp;
   // absent = noop.
   Options policy;

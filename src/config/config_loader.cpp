@@ -23,11 +23,15 @@ namespace {
 
 // The keys of every map the file may hold; a key not listed here is an error.
 // The environment override of a key is WARDEN_ + its path in capitals, '.' → '_'.
-constexpr std::array<std::string_view, 5> kTopScalarKeys = {
-    "listen", "threads", "data_dir", "shutdown_grace_seconds", "log_level"};
-constexpr std::array<std::string_view, 11> kTopKeys = {
-    "listen", "threads", "data_dir", "shutdown_grace_seconds", "log_level",
-    "stream", "auth", "limits", "providers", "routes", "policy"};
+constexpr std::array<std::string_view, 6> kTopScalarKeys = {
+    "listen", "threads", "data_dir", "shutdown_grace_seconds", "log_level", "redis_url"};
+constexpr std::array<std::string_view, 14> kTopKeys = {
+    "listen", "threads", "data_dir", "shutdown_grace_seconds", "log_level", "redis_url",
+    "stream", "auth", "limits", "providers", "routes", "policy", "storage", "otel"};
+constexpr std::array<std::string_view, 7> kStorageKeys = {
+    "url", "metadata_only", "retention_days", "queue_capacity", "batch_size", "max_body_bytes",
+    "session_header"};
+constexpr std::array<std::string_view, 2> kOtelKeys = {"endpoint", "service_name"};
 constexpr std::array<std::string_view, 5> kStreamKeys = {
     "channel_capacity", "policy_timeout_seconds", "client_stall_timeout_seconds",
     "max_buffer_bytes", "validate"};
@@ -217,18 +221,17 @@ void apply_env(YAML::Node& root, Origins& origins) {
     const std::string var = upper_env_name(key);
     if (const char* v = std::getenv(var.c_str())) set({std::string(key)}, var, v);
   }
-  for (auto key : kAuthKeys) {
-    const std::string var = upper_env_name("auth." + std::string(key));
-    if (const char* v = std::getenv(var.c_str())) set({"auth", std::string(key)}, var, v);
-  }
-  for (auto key : kLimitsKeys) {
-    const std::string var = upper_env_name("limits." + std::string(key));
-    if (const char* v = std::getenv(var.c_str())) set({"limits", std::string(key)}, var, v);
-  }
-  for (auto key : kStreamKeys) {
-    const std::string var = upper_env_name("stream." + std::string(key));
-    if (const char* v = std::getenv(var.c_str())) set({"stream", std::string(key)}, var, v);
-  }
+  const auto section = [&](const std::string& name, auto keys) {
+    for (auto key : keys) {
+      const std::string var = upper_env_name(name + "." + std::string(key));
+      if (const char* v = std::getenv(var.c_str())) set({name, std::string(key)}, var, v);
+    }
+  };
+  section("auth", kAuthKeys);
+  section("limits", kLimitsKeys);
+  section("stream", kStreamKeys);
+  section("storage", kStorageKeys);
+  section("otel", kOtelKeys);
   if (const char* v = std::getenv("WARDEN_POLICY_TYPE")) set({"policy", "type"}, "WARDEN_POLICY_TYPE", v);
   // WARDEN_PROVIDERS_<NAME>_<KEY>: the key is matched from the end, so a name
   // may itself hold underscores, and a provider may be created from the environment.
@@ -417,6 +420,41 @@ Config read_config(YAML::Node root, const std::string& source) {
       s.max_buffer_bytes = r.count(n, "stream.max_buffer_bytes", 1024, 1e10);
     }
     if (auto n = stream["validate"]) s.validate = r.boolean(n, "stream.validate");
+  }
+
+  if (auto n = root["redis_url"]) {
+    config.redis_url = r.text(n, "redis_url");
+    if (!config.redis_url.empty() && !config.redis_url.starts_with("redis://")) {
+      r.fail(n, "redis_url", "expected redis://[:password@]host:port[/db]");
+    }
+  }
+  if (auto storage = root["storage"]) {
+    check_keys(storage, "storage", kStorageKeys, origins);
+    auto& s = config.storage;
+    if (auto n = storage["url"]) s.url = r.text(n, "storage.url");
+    if (auto n = storage["metadata_only"]) s.metadata_only = r.boolean(n, "storage.metadata_only");
+    if (auto n = storage["retention_days"]) {
+      s.retention_days = r.number(n, "storage.retention_days", 0, 36500);
+    }
+    if (auto n = storage["queue_capacity"]) {
+      s.queue_capacity = r.count(n, "storage.queue_capacity", 1, 1e7);
+    }
+    if (auto n = storage["batch_size"]) s.batch_size = r.count(n, "storage.batch_size", 1, 10000);
+    if (auto n = storage["max_body_bytes"]) {
+      s.max_body_bytes = r.count(n, "storage.max_body_bytes", 0, 1e9);
+    }
+    if (auto n = storage["session_header"]) s.session_header = r.text(n, "storage.session_header");
+  }
+  if (auto otel = root["otel"]) {
+    check_keys(otel, "otel", kOtelKeys, origins);
+    if (auto n = otel["endpoint"]) {
+      config.otel.endpoint = r.text(n, "otel.endpoint");
+      const auto& e = config.otel.endpoint;
+      if (!e.empty() && !e.starts_with("http://") && !e.starts_with("https://")) {
+        r.fail(n, "otel.endpoint", "expected an http:// or https:// URL");
+      }
+    }
+    if (auto n = otel["service_name"]) config.otel.service_name = r.text(n, "otel.service_name");
   }
 
   if (auto auth = root["auth"]) {

@@ -33,6 +33,8 @@ class Options {
   bool is_map() const { return value_ != nullptr && value_->is_object(); }
   bool is_list() const { return value_ != nullptr && value_->is_array(); }
   bool has(std::string_view key) const;
+  // The section as it was written (null when absent), for display.
+  boost::json::value to_json() const { return value_ != nullptr ? *value_ : nullptr; }
 
   // The value under `key` (absent: `present()` is false).
   Options operator[](std::string_view key) const;

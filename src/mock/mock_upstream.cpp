@@ -60,6 +60,7 @@ using script::Dialect;
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 constexpr std::string_view kMockPrefix = "/_mock/";
 constexpr std::string_view kModelPrefix = "/v1/models/";
+constexpr std::string_view kTracesPath = "/v1/traces";  // OTLP/HTTP, for Warden's exporter
 
 template <class Stream>
 inline constexpr bool kIsTls = false;
@@ -70,6 +71,7 @@ inline constexpr bool kIsTls<ssl::stream<Next>> = true;
 // on one thread), so it needs no lock.
 struct MockState {
   json::array requests;  // recorded as /_mock/requests returns them
+  json::array traces;    // OTLP JSON payloads, as /_mock/traces returns them
   std::uint64_t requests_served = 0;
   std::int64_t active_streams = 0;
   std::int64_t aborted_streams = 0;
@@ -117,6 +119,19 @@ void set_status(http::response_header<>& header, unsigned status) {
   header.result(status);
   // Beast has no reason phrase for Anthropic's 529.
   if (status == 529) header.reason("Overloaded");
+}
+
+// An OTLP/HTTP JSON collector: keeps the payload; a body that is not JSON gets OTLP's error
+// shape (google.rpc.Status, 3 = INVALID_ARGUMENT).
+std::string collect_traces(MockState& state, const std::string& body, unsigned& status) {
+  boost::system::error_code ec;
+  json::value payload = json::parse(body, ec);
+  if (ec) {
+    status = 400;
+    return json::serialize(json::object{{"code", 3}, {"message", "body is not JSON"}});
+  }
+  state.traces.push_back(std::move(payload));
+  return "{}";
 }
 
 void record(MockState& state, const Request& req) {
@@ -286,8 +301,8 @@ asio::awaitable<Next> handle_request(Stream& stream, const Request& req, MockSta
   const std::string request_id = next_request_id(state);
   const std::string_view target = req.target();
   const std::string_view path = target.substr(0, target.find('?'));
-  // The mock's own endpoints are not part of the traffic under test.
-  if (path.substr(0, kMockPrefix.size()) != kMockPrefix) record(state, req);
+  // The mock's own endpoints and the trace collector are not part of the traffic under test.
+  if (path.substr(0, kMockPrefix.size()) != kMockPrefix && path != kTracesPath) record(state, req);
 
   const http::verb method = req.method();
   if (method == http::verb::post && path == "/v1/messages") {
@@ -308,6 +323,8 @@ asio::awaitable<Next> handle_request(Stream& stream, const Request& req, MockSta
   Dialect dialect = Dialect::kAnthropic;
   if (method == http::verb::post && path == "/v1/messages/count_tokens") {
     body = count_tokens_body(req.body());
+  } else if (method == http::verb::post && path == kTracesPath) {
+    body = collect_traces(state, req.body(), status);
   } else if (method == http::verb::get && path == "/v1/models") {
     dialect = models_dialect;
     body = dialect == Dialect::kOpenAI ? openai_models_body() : models_body();
@@ -324,6 +341,12 @@ asio::awaitable<Next> handle_request(Stream& stream, const Request& req, MockSta
   } else if (method == http::verb::delete_ && path == "/_mock/requests") {
     const json::object cleared{{"cleared", static_cast<std::int64_t>(state.requests.size())}};
     state.requests.clear();
+    body = json::serialize(cleared);
+  } else if (method == http::verb::get && path == "/_mock/traces") {
+    body = json::serialize(state.traces);
+  } else if (method == http::verb::delete_ && path == "/_mock/traces") {
+    const json::object cleared{{"cleared", static_cast<std::int64_t>(state.traces.size())}};
+    state.traces.clear();
     body = json::serialize(cleared);
   } else if (method == http::verb::get && path == "/_mock/stats") {
     body = stats_body(state);

@@ -74,6 +74,32 @@ struct PolicyExecutor::Stage {
   std::vector<core::StreamEvent> out;
   bool intervened = false;  // the policy changed, emitted, dropped or held something
   bool completed = false;   // on_stream_complete ran
+  // For the trace (context.tracing): when the hooks ran, and for how long.
+  std::int64_t first_us = 0;
+  std::int64_t last_us = 0;
+  std::chrono::nanoseconds busy{0};
+  std::uint64_t calls = 0;
+};
+
+// Times the hooks of one event when the transaction is traced.
+class HookTimer {
+ public:
+  HookTimer(PolicyExecutor::Stage& stage, bool tracing) : stage_(tracing ? &stage : nullptr) {
+    if (stage_ != nullptr) start_ = std::chrono::steady_clock::now();
+  }
+  ~HookTimer() {
+    if (stage_ == nullptr) return;
+    stage_->busy += std::chrono::steady_clock::now() - start_;
+    stage_->last_us = policy::now_us();
+    if (stage_->calls++ == 0) {
+      stage_->first_us = stage_->last_us - std::chrono::duration_cast<std::chrono::microseconds>(
+                                               stage_->busy).count();
+    }
+  }
+
+ private:
+  PolicyExecutor::Stage* stage_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 PolicyExecutor::PolicyExecutor(policy::Policy& policy, policy::PolicyContext& context,
@@ -86,7 +112,23 @@ PolicyExecutor::PolicyExecutor(policy::Policy& policy, policy::PolicyContext& co
   }
 }
 
-PolicyExecutor::~PolicyExecutor() = default;
+// One span per policy that acted, over the time its hooks ran.
+PolicyExecutor::~PolicyExecutor() {
+  if (!context_.tracing) return;
+  for (const auto& stage : stages_) {
+    const std::string_view name = stage->policy->name();
+    const bool recorded = std::any_of(context_.events.begin(), context_.events.end(),
+                                      [&](const auto& e) { return e.policy == name; });
+    if (stage->calls == 0 || (!stage->intervened && !recorded)) continue;
+    context_.spans.push_back(
+        {"policy " + std::string(name), stage->first_us, stage->last_us,
+         {{"warden.policy", name},
+          {"warden.policy.hook_calls", stage->calls},
+          {"warden.policy.busy_us",
+           std::chrono::duration_cast<std::chrono::microseconds>(stage->busy).count()},
+          {"warden.policy.changed_output", stage->intervened}}});
+  }
+}
 
 std::uint64_t PolicyExecutor::progress() const {
   std::uint64_t sum = 0;
@@ -157,6 +199,7 @@ void forward_outcome(StreamBuilder& builder, policy::StreamContext& ctx, core::S
 asio::awaitable<void> PolicyExecutor::run_stage(Stage& stage, core::StreamEvent& event) {
   stage.assembly.apply(event);
   stage.ctx.begin_event(event);
+  const HookTimer timer(stage, context_.tracing);
   co_await call_hooks(stage, event);
   forward_outcome(stage.builder, stage.ctx, &event, stage.out, stage.intervened);
 }
@@ -166,6 +209,7 @@ asio::awaitable<void> PolicyExecutor::end_stage(Stage& stage) {
     stage.completed = true;
     core::StreamEvent placeholder{core::Ping{}, {}, false};
     stage.ctx.begin_event(placeholder, true);
+    const HookTimer timer(stage, context_.tracing);
     busy_ = stage.policy;
     co_await stage.policy->on_stream_complete(stage.ctx);
     busy_ = nullptr;

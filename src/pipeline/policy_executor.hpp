@@ -50,8 +50,10 @@ class PolicyExecutor final {
   boost::asio::awaitable<core::Result<std::optional<boost::json::object>>> run_whole(
       const boost::json::object& message);
 
- private:
+ public:
   struct Stage;
+
+ private:
 
   // One event (end = the input ended) through every stage; results appended to `out`.
   boost::asio::awaitable<void> process(core::StreamEvent* event, std::vector<core::StreamEvent>& out);

@@ -1,15 +1,25 @@
 #include "policy/policy.hpp"
 
+#include <chrono>
+
 #include "observability/log.hpp"
 
 namespace warden::policy {
 
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 void PolicyContext::record(PolicyEvent event) {
+  event.at_us = now_us();
   observability::log(observability::LogLevel::kInfo, "policy event",
                      {{"transaction", transaction_id},
                       {"policy", event.policy},
                       {"action", event.action},
                       {"detail", event.detail}});
+  if (on_event) on_event(event);
   events.push_back(std::move(event));
 }
 

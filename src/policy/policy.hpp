@@ -29,6 +29,7 @@
 #include <any>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -54,18 +55,37 @@ struct PolicyEvent {
   std::string policy;
   std::string action;          // "blocked_tool_call", "replaced_text", …
   boost::json::object detail;  // tool, arguments, pattern, …
+  std::int64_t at_us = 0;      // wall clock, set by record()
 };
 
-// What a policy sees of one transaction.
+// A piece of work worth a trace span: a judge call, a policy stage that acted.
+struct WorkSpan {
+  std::string name;
+  std::int64_t start_us = 0;  // wall clock, µs since the Unix epoch
+  std::int64_t end_us = 0;
+  boost::json::object attributes;
+  bool error = false;
+};
+
+// What a policy sees of one transaction. One transaction runs on one thread,
+// so nothing here needs a lock.
 struct PolicyContext {
   std::string transaction_id;
   core::Request* request = nullptr;
   std::map<std::string, std::any, std::less<>> scratchpad;  // per transaction, per policy key
   std::vector<PolicyEvent> events;
+  // Filled only when `tracing`: the recorder turns them into child spans.
+  bool tracing = false;
+  std::vector<WorkSpan> spans;
+  // Told of each event as it is recorded (the live view, metrics); may be empty.
+  std::function<void(const PolicyEvent&)> on_event;
 
   // Records and logs a policy event.
   void record(PolicyEvent event);
 };
+
+// Wall clock in µs since the Unix epoch, as records and spans keep time.
+std::int64_t now_us();
 
 // The streaming state a hook works on (one per policy per stream).
 class StreamContext {

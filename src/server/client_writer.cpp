@@ -20,6 +20,8 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 asio::awaitable<bool> ClientWriter::write_response(http::response<http::string_body>& response) {
   response.prepare_payload();
+  status_ = response.result_int();
+  if (capture_ != nullptr) capture_->add(response.body());
   stream_.expires_after(write_timeout_);
   auto [ec, n] = co_await http::async_write(stream_, response, kNoThrow);
   co_return !ec;
@@ -27,6 +29,7 @@ asio::awaitable<bool> ClientWriter::write_response(http::response<http::string_b
 
 asio::awaitable<bool> ClientWriter::start_stream(http::response<http::empty_body>& head) {
   head.chunked(true);
+  status_ = head.result_int();
   http::response_serializer<http::empty_body> serializer(head);
   stream_.expires_after(write_timeout_);
   auto [ec, n] = co_await http::async_write_header(stream_, serializer, kNoThrow);
@@ -34,6 +37,7 @@ asio::awaitable<bool> ClientWriter::start_stream(http::response<http::empty_body
 }
 
 asio::awaitable<bool> ClientWriter::write(std::string_view bytes) {
+  if (capture_ != nullptr) capture_->add(bytes);
   stream_.expires_after(write_timeout_);
   auto [ec, n] = co_await asio::async_write(
       stream_, http::make_chunk(asio::const_buffer(bytes.data(), bytes.size())), kNoThrow);

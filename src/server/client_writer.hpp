@@ -11,6 +11,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "core/byte_capture.hpp"
 #include "pipeline/stream_pipeline.hpp"
 
 namespace warden::server {
@@ -33,10 +34,17 @@ class ClientWriter final : public pipeline::ClientStream {
   boost::asio::awaitable<bool> wait_disconnect() override;
   bool stalled() const override { return stalled_; }
 
+  // Body bytes written from now on are also appended to `capture` (the record).
+  void capture_into(core::ByteCapture* capture) { capture_ = capture; }
+  // The status of the last response started; 0 before any.
+  unsigned status() const { return status_; }
+
  private:
   boost::beast::tcp_stream& stream_;
   std::chrono::milliseconds write_timeout_;
   bool stalled_ = false;
+  core::ByteCapture* capture_ = nullptr;
+  unsigned status_ = 0;
 };
 
 }  // namespace warden::server

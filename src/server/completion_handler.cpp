@@ -19,6 +19,7 @@
 #include "api/translate/response_translation.hpp"
 #include "core/ids.hpp"
 #include "observability/log.hpp"
+#include "observability/metrics.hpp"
 #include "server/auth.hpp"
 #include "upstream/forward_headers.hpp"
 
@@ -61,6 +62,33 @@ std::string estimate_input_tokens(const json::object& body) {
   return json::serialize(answer);
 }
 
+// Which transaction this is, for the client to quote (admin API, traces).
+void set_transaction_headers(const observability::Transaction& tx, http::fields& out) {
+  out.set("x-warden-transaction-id", tx.record.id);
+  out.set("x-warden-trace-id", tx.record.trace_id);
+}
+
+// Hands the transaction to the recorder however the handler ends, with what
+// the client got and what the policies did.
+struct RecordOnExit {
+  observability::TransactionRecorder& recorder;
+  ClientWriter& client;
+  std::unique_ptr<observability::Transaction> tx;
+  policy::PolicyContext context;
+  std::optional<core::Request> request;  // here, so it outlives everything that uses it
+
+  ~RecordOnExit() {
+    client.capture_into(nullptr);
+    auto& r = tx->record;
+    r.status = static_cast<int>(client.status());
+    if (r.outcome.empty()) r.outcome = r.status >= 200 && r.status < 300 ? "completed" : "error";
+    if (request) r.original_request = std::move(request->original_body);
+    tx->events = std::move(context.events);
+    tx->spans = std::move(context.spans);
+    recorder.finish(std::move(tx));
+  }
+};
+
 // What one request carries from stage to stage.
 struct Exchange {
   ClientWriter& client;
@@ -75,6 +103,7 @@ struct Exchange {
   const Timer& timer;
   unsigned version;
   bool keep_alive;
+  observability::Transaction& tx;
 
   bool translated() const { return route.provider->dialect != dialect; }
 
@@ -98,7 +127,8 @@ struct Exchange {
 
   asio::awaitable<bool> fail(const core::Error& error) const {
     log(error.kind == ErrorKind::kInvalidRequest ? 400 : 502, error.message);
-    co_return co_await reply_error(client, dialect, version, keep_alive, error);
+    tx.record.error = error.message;
+    co_return co_await reply_error(client, dialect, version, keep_alive, error, &tx);
   }
 };
 
@@ -112,7 +142,10 @@ core::Result<std::string> upstream_body(const Exchange& x) {
       request.body["model"] = x.route.upstream_model;
       request.body_modified = true;
     }
-    return request.body_modified ? json::serialize(request.body) : request.original_body;
+    if (!request.body_modified) return request.original_body;
+    x.tx.final_request_same = false;
+    x.tx.record.final_request = json::serialize(request.body);
+    return x.tx.record.final_request;
   }
   auto translated =
       x.dialect == Dialect::kAnthropic
@@ -121,7 +154,9 @@ core::Result<std::string> upstream_body(const Exchange& x) {
                                                         provider.config.default_max_tokens);
   if (!translated) return tl::unexpected(std::move(translated.error()));
   (*translated)["model"] = x.route.upstream_model;
-  return json::serialize(*translated);
+  x.tx.final_request_same = false;
+  x.tx.record.final_request = json::serialize(*translated);
+  return x.tx.record.final_request;
 }
 
 http::request<http::string_body> build_upstream_request(const Exchange& x, const HeaderList& credentials,
@@ -157,6 +192,7 @@ http::request<http::string_body> build_upstream_request(const Exchange& x, const
 // answers drop the other dialect's own ones) and a request id in the header of
 // the client's dialect — Warden's own when it translated (PROTOCOLS.md 4.9).
 void set_response_headers(const Exchange& x, http::fields& out) {
+  set_transaction_headers(x.tx, out);
   const bool anthropic_client = x.dialect == Dialect::kAnthropic;
   const std::string_view own_id = anthropic_client ? "request-id" : "x-request-id";
   if (!x.translated()) {
@@ -224,6 +260,7 @@ asio::awaitable<bool> forward_whole_answer(Exchange& x) {
                         cancel_when_client_leaves(x.client, x.call));
   if (read.index() == 1) {
     x.log(499, "client disconnected");
+    x.tx.record.outcome = "client_gone";
     co_return false;
   }
   auto& body = std::get<0>(read);
@@ -280,8 +317,14 @@ asio::awaitable<bool> forward_stream(Exchange& x) {
   spec.client = x.dialect;
   spec.client_model = x.request.model;
   spec.include_usage = x.request.include_usage;
+  observability::metrics().stream_opened();
   const auto outcome = co_await x.services.orchestrator->stream(x.call, x.context, x.client, spec);
+  observability::metrics().stream_closed();
   x.log(200, outcome.client_gone && outcome.error.empty() ? "client disconnected" : outcome.error);
+  x.tx.record.error = outcome.error;
+  x.tx.record.outcome = outcome.client_gone ? "client_gone"
+                        : outcome.completed && outcome.error.empty() ? "completed"
+                                                                     : "error";
   if (outcome.client_gone) co_return false;
   const bool finished = co_await x.client.finish_stream();
   co_return finished && x.keep_alive;
@@ -315,7 +358,8 @@ asio::awaitable<bool> reply_json(ClientWriter& client, unsigned version, bool ke
 }
 
 asio::awaitable<bool> reply_error(ClientWriter& client, Dialect dialect, unsigned version,
-                                  bool keep_alive, const core::Error& error) {
+                                  bool keep_alive, const core::Error& error,
+                                  const observability::Transaction* tx) {
   const std::string request_id = core::random_id("req_");
   http::response<http::string_body> response;
   response.version(version);
@@ -330,6 +374,7 @@ asio::awaitable<bool> reply_error(ClientWriter& client, Dialect dialect, unsigne
     response.body() = std::move(reply.body);
     response.set("x-request-id", request_id);
   }
+  if (tx != nullptr) set_transaction_headers(*tx, response.base());
   response.set(http::field::content_type, "application/json");
   response.keep_alive(keep_alive);
   const bool written = co_await client.write_response(response);
@@ -344,29 +389,49 @@ asio::awaitable<bool> handle_completion(ClientWriter& client,
   const bool keep_alive = client_request.keep_alive() && !services.draining.load();
   const Dialect dialect =
       endpoint == Endpoint::kChatCompletions ? Dialect::kOpenAi : Dialect::kAnthropic;
+  const std::string_view target = client_request.target();
+  RecordOnExit recording{*services.recorder, client,
+                         services.recorder->begin(client_request.base(),
+                                                  target.substr(0, target.find('?')), dialect)};
+  observability::Transaction& tx = *recording.tx;
+  client.capture_into(&tx.egress);
+  const auto fail = [&](const core::Error& error) {
+    tx.record.error = error.message;
+    return reply_error(client, dialect, version, keep_alive, error, &tx);
+  };
 
   auto decoded = decode(std::move(client_request.body()), endpoint);
-  if (!decoded) co_return co_await reply_error(client, dialect, version, keep_alive, decoded.error());
-  core::Request& request = *decoded;
+  if (!decoded) co_return co_await fail(decoded.error());
+  core::Request& request = recording.request.emplace(std::move(*decoded));
+  services.recorder->identify(tx, client_request.base(), request);
 
   auto route = services.router->route(request.model);
   if (!route) {
     const core::Error error{ErrorKind::kNotFound,
                             "model '" + request.model + "' is not served here: no route matches it",
                             "model"};
-    co_return co_await reply_error(client, dialect, version, keep_alive, error);
+    co_return co_await fail(error);
   }
+  tx.record.provider = route->provider->config.name;
+  tx.record.upstream_model = route->upstream_model;
+  tx.upstream_dialect = route->provider->dialect;
+  services.recorder->started(tx);
   auto credentials =
       upstream_credentials(client_request.base(), services.config.auth, route->provider->config);
-  if (!credentials) {
-    co_return co_await reply_error(client, dialect, version, keep_alive, credentials.error());
-  }
+  if (!credentials) co_return co_await fail(credentials.error());
 
-  policy::PolicyContext context;
-  context.transaction_id = core::random_id("txn_");
+  policy::PolicyContext& context = recording.context;
+  context.transaction_id = tx.record.id;
   context.request = &request;
+  context.tracing = services.traces != nullptr;
+  context.on_event = [&recorder = *services.recorder, &tx](const policy::PolicyEvent& event) {
+    recorder.policy_event(tx, event);
+  };
   auto allowed = co_await services.orchestrator->request(request, context);
-  if (!allowed) co_return co_await reply_error(client, dialect, version, keep_alive, allowed.error());
+  if (!allowed) {
+    tx.record.outcome = "blocked";
+    co_return co_await fail(allowed.error());
+  }
 
   if (endpoint == Endpoint::kCountTokens && route->provider->dialect == Dialect::kOpenAi) {
     co_return co_await reply_json(client, version, keep_alive, 200,
@@ -374,26 +439,31 @@ asio::awaitable<bool> handle_completion(ClientWriter& client,
   }
 
   upstream::UpstreamCall call(route->provider);
+  call.capture_into(&tx.ingress);
   Exchange x{client, client_request, services, endpoint, dialect, request, *route, context,
-             call,   timer,          version,  keep_alive};
+             call,   timer,          version,  keep_alive, tx};
   auto body = upstream_body(x);
   if (!body) co_return co_await x.fail(body.error());
   auto upstream_request = build_upstream_request(x, *credentials, std::move(*body));
 
   // A non-streaming answer can take minutes: a client that leaves meanwhile
   // cancels the upstream request, as it does during a stream.
+  tx.upstream_sent = std::chrono::steady_clock::now();
   auto started = co_await (call.start(std::move(upstream_request)) ||
                            cancel_when_client_leaves(client, call));
   if (started.index() == 1) {
     x.log(499, "client disconnected");
+    tx.record.outcome = "client_gone";
     co_return false;
   }
   auto& connected = std::get<0>(started);
   if (!connected) co_return co_await x.fail(connected.error());
+  tx.record.upstream_first_byte_us = tx.offset_us(std::chrono::steady_clock::now());
 
   const bool event_stream = boost::beast::iequals(
       call.head()[http::field::content_type].substr(0, 17), "text/event-stream");
-  if (call.status() == 200 && event_stream) co_return co_await forward_stream(x);
+  tx.upstream_stream = call.status() == 200 && event_stream;
+  if (tx.upstream_stream) co_return co_await forward_stream(x);
   co_return co_await forward_whole_answer(x);
 }
 

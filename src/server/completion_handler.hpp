@@ -9,6 +9,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "observability/transaction.hpp"
 #include "server/client_writer.hpp"
 #include "server/services.hpp"
 
@@ -22,9 +23,11 @@ boost::asio::awaitable<bool> handle_completion(ClientWriter& client,
                                                const Services& services, Endpoint endpoint);
 
 // Answers with the dialect's error body; returns whether the connection may go on.
+// With `tx`, the transaction id and trace id headers are set.
 boost::asio::awaitable<bool> reply_error(ClientWriter& client, core::Dialect dialect,
                                          unsigned version, bool keep_alive,
-                                         const core::Error& error);
+                                         const core::Error& error,
+                                         const observability::Transaction* tx = nullptr);
 
 // Answers a JSON body with `status`.
 boost::asio::awaitable<bool> reply_json(ClientWriter& client, unsigned version, bool keep_alive,

@@ -1,7 +1,9 @@
 #include "server/server.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -13,7 +15,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/ids.hpp"
 #include "observability/log.hpp"
+#include "storage/store.hpp"
 #include "pipeline/model_client.hpp"
 #include "policy/registry.hpp"
 #include "server/session.hpp"
@@ -83,6 +87,67 @@ asio::awaitable<void> drain(std::shared_ptr<Services> services,
   for (auto& worker : workers) worker->stop();
 }
 
+std::string home_path(const std::string& path) {
+  if (!path.starts_with("~")) return path;
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : "") + path.substr(1);
+}
+
+// Storage, live events, traces, the recorder and the admin API; throws
+// std::runtime_error when the store cannot be opened or the URLs are bad.
+void start_recording(Services& services) {
+  const auto& cfg = services.config;
+  const std::string url =
+      cfg.storage.url.empty() ? home_path(cfg.data_dir) + "/warden.db" : cfg.storage.url;
+  auto open = [&url] {
+    auto store = storage::open_store(url);
+    if (!store) throw std::runtime_error("storage: " + store.error().message);
+    return std::move(*store);
+  };
+  auto writer = open();
+  auto reader = open();
+  services.bus = std::make_unique<observability::EventBus>(observability::EventBus::Options{
+      .redis_url = cfg.redis_url, .instance_id = core::random_id("gw_")});
+  if (auto started = services.bus->start(); !started) {
+    throw std::runtime_error("redis_url: " + started.error().message);
+  }
+  if (!cfg.otel.endpoint.empty()) {
+    try {
+      services.traces =
+          std::make_unique<observability::TraceExporter>(cfg.otel.endpoint, cfg.otel.service_name);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(std::string("otel.endpoint: ") + e.what());
+    }
+  }
+  services.recorder = std::make_unique<observability::TransactionRecorder>(
+      observability::TransactionRecorder::Options{
+          .metadata_only = cfg.storage.metadata_only,
+          .max_body_bytes = cfg.storage.max_body_bytes,
+          .queue_capacity = cfg.storage.queue_capacity,
+          .batch_size = cfg.storage.batch_size,
+          .retention_days = cfg.storage.retention_days,
+          .session_header = cfg.storage.session_header,
+          .proxy_key_header = cfg.auth.proxy_key_header},
+      std::move(writer), services.bus.get(), services.traces.get());
+  services.reader = std::make_unique<admin::RecordReader>(std::move(reader));
+  std::vector<policy::Policy*> chain;
+  services.policy->stages(chain);
+  std::vector<std::string> names;
+  for (const auto* p : chain) names.emplace_back(p->name());
+  services.admin = std::make_unique<admin::AdminApi>(*services.reader, cfg.policy.to_json(),
+                                                     std::move(names));
+}
+
+// After the I/O threads: write what was accepted, send the last spans, stop the bus.
+void stop_recording(Services& services) {
+  services.recorder->stop();
+  if (services.traces) services.traces->stop();
+  services.bus->stop();
+  observability::log(LogLevel::kInfo, "recorder stopped",
+                     {{"records_written", services.recorder->written()},
+                      {"records_dropped", services.recorder->dropped()}});
+}
+
 }  // namespace
 
 int serve(config::Config config) {
@@ -95,6 +160,7 @@ int serve(config::Config config) {
       cfg.policy, {.model_client = pipeline::model_client_factory(*services->router)});
   services->orchestrator =
       std::make_unique<pipeline::PolicyOrchestrator>(*services->policy, cfg.stream);
+  start_recording(*services);
 
   const unsigned threads =
       cfg.threads > 0 ? static_cast<unsigned>(cfg.threads)
@@ -103,7 +169,9 @@ int serve(config::Config config) {
   for (unsigned i = 0; i < threads; ++i) workers.push_back(std::make_unique<asio::io_context>(1));
   asio::io_context& main_context = *workers[0];
 
-  tcp::acceptor acceptor(main_context);
+  // Both go before the contexts at the end (see below).
+  std::optional<tcp::acceptor> acceptor_slot(std::in_place, main_context);
+  tcp::acceptor& acceptor = *acceptor_slot;
   const tcp::endpoint endpoint(asio::ip::make_address(cfg.listen_host), cfg.listen_port);
   acceptor.open(endpoint.protocol());
   acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -123,8 +191,8 @@ int serve(config::Config config) {
 
   asio::co_spawn(main_context, accept_loop(acceptor, workers, services), log_escaped);
 
-  asio::signal_set signals(main_context, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+  std::optional<asio::signal_set> signals_slot(std::in_place, main_context, SIGINT, SIGTERM);
+  signals_slot->async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     observability::log(LogLevel::kInfo, "shutting down",
                        {{"signal", signal}, {"in_flight", services->active_requests.load()}});
@@ -148,6 +216,13 @@ int serve(config::Config config) {
     upstream::clear_connection_pool();
   }
   for (auto& t : pool) t.join();
+  // Destroying the contexts ends the requests still suspended in them, which
+  // hands their records over before the recorder stops.
+  signals_slot.reset();
+  acceptor_slot.reset();
+  workers.clear();
+  upstream::clear_connection_pool();
+  stop_recording(*services);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "server/admin_handler.hpp"
 #include "server/completion_handler.hpp"
 #include "server/models_handler.hpp"
 
@@ -42,6 +43,17 @@ asio::awaitable<bool> reply_health(ClientWriter& client, unsigned version, bool 
   co_return written && keep_alive;
 }
 
+// 127.0.0.0/8, ::1, or IPv4 loopback mapped into IPv6.
+bool is_loopback(const asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto address = socket.remote_endpoint(ec).address();
+  if (ec) return false;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).is_loopback();
+  }
+  return address.is_loopback();
+}
+
 // The dialect Warden answers errors in before it knows more: by path.
 core::Dialect dialect_of(std::string_view path) {
   return path.starts_with("/v1/chat/") ? core::Dialect::kOpenAi : core::Dialect::kAnthropic;
@@ -49,7 +61,7 @@ core::Dialect dialect_of(std::string_view path) {
 
 // Routes on the path; the query string travels on with the request (?beta=true).
 asio::awaitable<bool> route(ClientWriter& client, http::request<http::string_body>& request,
-                            const Services& services) {
+                            const Services& services, bool peer_is_loopback) {
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   const bool keep_alive = request.keep_alive() && !services.draining.load();
@@ -75,6 +87,9 @@ asio::awaitable<bool> route(ClientWriter& client, http::request<http::string_bod
     }
     co_return co_await handle_completion(client, request, services, r.endpoint);
   }
+  if (path == "/metrics" || path == "/admin" || path.starts_with("/admin/")) {
+    co_return co_await handle_admin(client, request, services, peer_is_loopback);
+  }
   const bool get = method == http::verb::get || method == http::verb::head;
   if (path == "/health" && get) {
     co_return co_await reply_health(client, version, keep_alive, services.draining.load());
@@ -93,6 +108,7 @@ asio::awaitable<bool> route(ClientWriter& client, http::request<http::string_bod
 asio::awaitable<void> run_session(asio::ip::tcp::socket socket,
                                   std::shared_ptr<Services> services) {
   const auto& limits = services->config.limits;
+  const bool loopback = is_loopback(socket);
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   // A client that reads nothing for this long is cut off (and its upstream cancelled).
@@ -151,7 +167,7 @@ asio::awaitable<void> run_session(asio::ip::tcp::socket socket,
     stream.expires_never();
 
     http::request<http::string_body> request = parser.release();
-    const bool keep_going = co_await route(client, request, *services);
+    const bool keep_going = co_await route(client, request, *services, loopback);
     if (!keep_going) break;
   }
   boost::system::error_code ignored;

@@ -159,7 +159,11 @@ asio::awaitable<core::Result<std::string_view>> UpstreamCall::read_some() {
           read_error(ec, provider_->url, provider_->config.read_timeout_seconds));
     }
     const std::size_t n = body_buffer_.size() - parser_->get().body().size;
-    if (n > 0) co_return std::string_view(body_buffer_.data(), n);
+    if (n > 0) {
+      const std::string_view piece(body_buffer_.data(), n);
+      if (capture_ != nullptr) capture_->add(piece);
+      co_return piece;
+    }
   }
   co_return std::string_view{};
 }

@@ -15,6 +15,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "config/config.hpp"
+#include "core/byte_capture.hpp"
 #include "core/request.hpp"
 #include "core/result.hpp"
 #include "upstream/connection_pool.hpp"
@@ -63,6 +64,9 @@ class UpstreamCall final {
   // Closes the connection now (client gone, shutdown): a pending read fails.
   void cancel();
 
+  // Body bytes read from now on are also appended to `capture` (the record).
+  void capture_into(core::ByteCapture* capture) { capture_ = capture; }
+
  private:
   boost::asio::awaitable<core::Result<void>> try_start(http::request<http::string_body>& request,
                                                       bool& retryable);
@@ -72,6 +76,7 @@ class UpstreamCall final {
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::array<char, 16 * 1024> body_buffer_{};
   bool failed_ = false;
+  core::ByteCapture* capture_ = nullptr;
 };
 
 }  // namespace warden::upstream

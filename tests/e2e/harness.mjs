@@ -61,6 +61,10 @@ export async function startProcess(name, args, env = {}, bin = WARDEN_BIN) {
   if (!existsSync(bin)) {
     throw new Error(`warden binary not found at ${bin} (set WARDEN_BIN)`);
   }
+  // Every gateway records into its own fresh data directory unless told otherwise.
+  if (args[0] === 'serve' && !('WARDEN_DATA_DIR' in env)) {
+    env = { ...env, WARDEN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'warden-e2e-')) };
+  }
   const child = spawn(bin, args, {
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,6 +45,8 @@ std::string temp_dir() {
 Process::Process(std::vector<std::string> args, std::map<std::string, std::string> env,
                  bool wait_for_listen) {
   stderr_path_ = temp_dir() + "/stderr.log";
+  // Every gateway records into its own fresh data directory unless told otherwise.
+  if (!args.empty() && args[0] == "serve") env.emplace("WARDEN_DATA_DIR", temp_dir());
   int out_pipe[2];
   if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
   const std::string binary = warden_binary();

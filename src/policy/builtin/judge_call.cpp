@@ -79,6 +79,7 @@ struct JudgeCall::State {
   bool running = true;                // the coroutine's frame exists
   std::optional<core::Result<std::string>> answer;
   std::chrono::milliseconds latency{0};
+  std::int64_t started_us = 0;  // wall clock, for the trace
 };
 
 namespace {
@@ -116,6 +117,7 @@ asio::awaitable<void> JudgeCall::ask(std::shared_ptr<ModelClient> client, ModelR
                                      std::shared_ptr<State> state) {
   RunningGuard guard{state->running};
   const auto started = std::chrono::steady_clock::now();
+  state->started_us = now_us();
   const auto timeout = request.timeout;
   std::optional<core::Result<std::string>> answer;
   try {
@@ -172,6 +174,20 @@ asio::awaitable<void> JudgeCall::wait(StreamContext& ctx) {
 const core::Result<std::string>& JudgeCall::answer() const { return *state_->answer; }
 
 std::chrono::milliseconds JudgeCall::latency() const { return state_->latency; }
+
+void JudgeCall::trace(PolicyContext& ctx, std::string_view policy,
+                      const JudgeSettings& judge) const {
+  if (!ctx.tracing || !done()) return;
+  const auto& result = *state_->answer;
+  WorkSpan span{"judge " + judge.model, state_->started_us,
+                state_->started_us + state_->latency.count() * 1000,
+                {{"warden.policy", policy},
+                 {"gen_ai.system", judge.provider},
+                 {"gen_ai.request.model", judge.model}},
+                !result.has_value()};
+  if (!result) span.attributes["error.message"] = result.error().message;
+  ctx.spans.push_back(std::move(span));
+}
 
 void emit_text(StreamContext& ctx, std::int64_t index, std::string text) {
   core::StreamEvent start{core::BlockStart{index, {{"type", "text"}, {"text", ""}}}, {}, true};

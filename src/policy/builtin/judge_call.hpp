@@ -83,6 +83,8 @@ class JudgeCall final {
   const core::Result<std::string>& answer() const;
   std::chrono::milliseconds latency() const;
   void cancel();
+  // After done: adds the call to the transaction's trace (when tracing).
+  void trace(PolicyContext& ctx, std::string_view policy, const JudgeSettings& judge) const;
 
  private:
   struct State;

@@ -1,0 +1,206 @@
+#include "admin/admin_api.hpp"
+
+#include <array>
+#include <charconv>
+#include <ctime>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+
+#include "observability/transaction_recorder.hpp"
+#include "policy/policy.hpp"
+
+namespace warden::admin {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace urls = boost::urls;
+
+namespace {
+
+constexpr std::string_view kTransactions = "/admin/transactions";
+constexpr std::int64_t kHourUs = 3600LL * 1000 * 1000;
+
+// A query parameter that did not parse, named for the message.
+struct BadParameter {
+  std::string message;
+};
+
+std::optional<std::int64_t> integer(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// Unix milliseconds, or RFC 3339 UTC ("2026-11-25T10:00:00Z", fraction ignored) → µs.
+std::optional<std::int64_t> time_us(std::string_view text) {
+  if (auto ms = integer(text)) return *ms * 1000;
+  std::tm tm{};
+  int consumed = 0;
+  const std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  std::string_view rest = text.substr(static_cast<std::size_t>(consumed));
+  if (rest.starts_with('.')) {
+    rest.remove_prefix(1);
+    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+  }
+  if (rest != "Z" && rest != "z" && rest != "+00:00") return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t seconds = timegm(&tm);
+  if (seconds == -1) return std::nullopt;
+  return static_cast<std::int64_t>(seconds) * 1'000'000;
+}
+
+storage::TransactionQuery parse_query(const urls::params_view& params) {
+  storage::TransactionQuery q;
+  for (const auto& param : params) {
+    const std::string& key = param.key;
+    const std::string& value = param.value;
+    auto need = [&](auto parsed, std::string_view what) {
+      if (!parsed) throw BadParameter{"'" + key + "' must be " + std::string(what) + ", got '" + value + "'"};
+      return *parsed;
+    };
+    if (key == "from") {
+      q.from_us = need(time_us(value), "Unix milliseconds or an RFC 3339 UTC time");
+    } else if (key == "to") {
+      q.to_us = need(time_us(value), "Unix milliseconds or an RFC 3339 UTC time");
+    } else if (key == "model") {
+      q.model = value;
+    } else if (key == "status") {
+      const auto status = need(integer(value), "an HTTP status");
+      if (status < 100 || status > 599) throw BadParameter{"'status' must be 100-599"};
+      q.status = static_cast<int>(status);
+    } else if (key == "outcome") {
+      q.outcome = value;
+    } else if (key == "action") {
+      q.action = value;
+    } else if (key == "session") {
+      q.session_id = value;
+    } else if (key == "q") {
+      q.text = value;
+    } else if (key == "limit") {
+      const auto limit = need(integer(value), "a number");
+      if (limit < 1 || limit > 1000) throw BadParameter{"'limit' must be 1-1000"};
+      q.limit = static_cast<std::size_t>(limit);
+    } else if (key == "cursor") {
+      const auto dot = value.find('.');
+      const auto at = dot == std::string::npos ? std::nullopt : integer(std::string_view(value).substr(0, dot));
+      if (!at || dot + 1 >= value.size()) throw BadParameter{"'cursor' is not one this API gave out"};
+      q.before_started_at_us = *at;
+      q.before_id = value.substr(dot + 1);
+    } else {
+      throw BadParameter{"unknown parameter '" + key +
+                         "'; known: from, to, model, status, outcome, action, session, q, limit, cursor"};
+    }
+  }
+  return q;
+}
+
+// A stored body as JSON when it is JSON, else as a string; null when empty.
+json::value body_value(std::string_view text) {
+  if (text.empty()) return nullptr;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(text, ec);
+  if (ec) return json::string(text);
+  return parsed;
+}
+
+json::value text_or_null(const std::string& text) {
+  if (text.empty()) return nullptr;
+  return json::string(text);
+}
+
+Reply ok(const json::value& body) { return {200, json::serialize(body)}; }
+
+Reply store_failed(const core::Error& error) {
+  return error_reply(503, "storage_error", "The transaction store failed: " + error.message);
+}
+
+}  // namespace
+
+Reply error_reply(unsigned status, std::string_view type, std::string_view message) {
+  const json::object body{{"error", {{"type", type}, {"message", message}}}};
+  return {status, json::serialize(body)};
+}
+
+AdminApi::AdminApi(RecordReader& reader, json::value policy, std::vector<std::string> chain)
+    : reader_(reader), policy_(std::move(policy)), chain_(std::move(chain)) {}
+
+asio::awaitable<Reply> AdminApi::handle(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path == kTransactions) co_return co_await list(target);
+  if (path.starts_with(kTransactions) && path[kTransactions.size()] == '/') {
+    const std::string_view id = path.substr(kTransactions.size() + 1);
+    if (!id.empty() && id.find('/') == std::string_view::npos) co_return co_await one(std::string(id));
+  }
+  if (path == "/admin/policy") co_return co_await policy();
+  co_return error_reply(404, "not_found_error",
+                        "Not found: " + std::string(path) +
+                            "; the admin API has /admin/transactions, /admin/transactions/{id}, "
+                            "/admin/policy and /admin/events");
+}
+
+asio::awaitable<Reply> AdminApi::list(std::string_view target) {
+  auto url = urls::parse_origin_form(target);
+  if (!url) co_return error_reply(400, "invalid_request_error", "The request target is not a valid URL");
+  storage::TransactionQuery query;
+  try {
+    query = parse_query(url->params());
+  } catch (const BadParameter& bad) {
+    co_return error_reply(400, "invalid_request_error", bad.message);
+  }
+  auto page = co_await reader_.list(query);
+  if (!page) co_return store_failed(page.error());
+  json::array items;
+  for (const auto& record : *page) items.push_back(observability::record_summary(record));
+  json::value next = nullptr;
+  if (page->size() == query.limit) {
+    next = std::to_string(page->back().started_at_us) + "." + page->back().id;
+  }
+  co_return ok(json::object{{"transactions", std::move(items)}, {"next_cursor", next}});
+}
+
+asio::awaitable<Reply> AdminApi::one(std::string id) {
+  auto found = co_await reader_.get(id);
+  if (!found) co_return store_failed(found.error());
+  if (!*found) co_return error_reply(404, "not_found_error", "No transaction with id '" + id + "'");
+  const auto& r = **found;
+  json::object out = observability::record_summary(r);
+  const bool bodies = !r.original_request.empty();
+  out["request_headers"] = body_value(r.request_headers);
+  out["request"] = {{"original", body_value(r.original_request)},
+                    {"final", bodies && r.final_request.empty() ? body_value(r.original_request)
+                                                                : body_value(r.final_request)},
+                    {"changed", !r.final_request.empty()}};
+  out["response"] = {{"original", body_value(r.original_response)},
+                     {"final", body_value(r.final_response)}};
+  out["ingress"] = text_or_null(r.ingress);
+  out["egress"] = text_or_null(r.egress);
+  out["policy_events"] = body_value(r.policy_events);
+  co_return ok(out);
+}
+
+asio::awaitable<Reply> AdminApi::policy() {
+  const std::int64_t now = policy::now_us();
+  json::object acted;
+  const std::array<std::pair<const char*, std::int64_t>, 2> windows = {
+      std::pair{"last_hour", now - kHourUs}, std::pair{"last_day", now - 24 * kHourUs}};
+  for (const auto& [name, since] : windows) {
+    auto counts = co_await reader_.action_counts(since);
+    if (!counts) co_return store_failed(counts.error());
+    json::object by_action;
+    for (const auto& [word, n] : *counts) by_action[word] = n;
+    acted[name] = std::move(by_action);
+  }
+  json::array chain;
+  for (const auto& name : chain_) chain.emplace_back(name);
+  co_return ok(json::object{{"policy", policy_}, {"chain", std::move(chain)}, {"actions", std::move(acted)}});
+}
+
+}  // namespace warden::admin

@@ -1,0 +1,137 @@
+#include "storage/detail/statements.hpp"
+
+#include <algorithm>
+
+#include "storage/detail/storable_text.hpp"
+
+namespace warden::storage::detail {
+
+namespace {
+
+std::string placeholder(Dialect dialect, std::size_t n) {
+  return (dialect == Dialect::kSqlite ? "?" : "$") + std::to_string(n);
+}
+
+std::string column_list(std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    out += kColumns[i];
+  }
+  return out;
+}
+
+// Wraps policy_actions in spaces so a whole word is " word " even at either end.
+constexpr std::string_view kPaddedActions = "(' ' || policy_actions || ' ')";
+
+}  // namespace
+
+std::string escape_like(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\\' || c == '%' || c == '_') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string upsert_sql(Dialect dialect) {
+  std::string sql = "INSERT INTO transactions (" + column_list(kColumns.size()) + ") VALUES (";
+  for (std::size_t i = 0; i < kColumns.size(); ++i) {
+    sql += (i > 0 ? ", " : "") + placeholder(dialect, i + 1);
+  }
+  sql += ") ON CONFLICT (id) DO UPDATE SET ";
+  for (std::size_t i = 1; i < kColumns.size(); ++i) {
+    sql +=
+        (i > 1 ? ", " : "") + std::string(kColumns[i]) + " = excluded." + std::string(kColumns[i]);
+  }
+  return sql;
+}
+
+std::string get_sql(Dialect dialect) {
+  return "SELECT " + column_list(kColumns.size()) +
+         " FROM transactions WHERE id = " + placeholder(dialect, 1);
+}
+
+std::string delete_before_sql(Dialect dialect) {
+  return "DELETE FROM transactions WHERE started_at_us < " + placeholder(dialect, 1);
+}
+
+std::string action_rows_sql(Dialect dialect) {
+  return "SELECT policy_actions FROM transactions WHERE started_at_us >= " +
+         placeholder(dialect, 1) + " AND policy_actions <> ''";
+}
+
+core::Result<Statement> list_statement(const TransactionQuery& query, Dialect dialect) {
+  Statement st;
+  std::vector<std::string> where;
+  auto bind = [&](SqlValue value) {
+    if (auto* text = std::get_if<std::string>(&value)) *text = storable_text(*text);
+    st.values.push_back(std::move(value));
+    return placeholder(dialect, st.values.size());
+  };
+
+  if (query.from_us) where.push_back("started_at_us >= " + bind(*query.from_us));
+  if (query.to_us) where.push_back("started_at_us < " + bind(*query.to_us));
+  if (!query.model.empty()) where.push_back("model = " + bind(query.model));
+  if (query.status) where.push_back("status = " + bind(std::int64_t{*query.status}));
+  if (!query.outcome.empty()) where.push_back("outcome = " + bind(query.outcome));
+  if (!query.session_id.empty()) where.push_back("session_id = " + bind(query.session_id));
+
+  if (!query.action.empty()) {
+    const std::string& action = query.action;
+    if (std::any_of(action.begin(), action.end(),
+                    [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; })) {
+      return core::fail(core::ErrorKind::kInvalidRequest,
+                        "the action filter is one word, like tool_filter:blocked_tool_call");
+    }
+    // instr/strpos, not LIKE: exact bytes, case-sensitive, no wildcards.
+    const std::string find = dialect == Dialect::kSqlite ? "instr(" : "strpos(";
+    const std::string whole =
+        find + std::string(kPaddedActions) + ", " + bind(" " + action + " ") + ") > 0";
+    if (action.find(':') != std::string::npos) {
+      where.push_back(whole);
+    } else {  // a bare action: that word alone, or the action of any policy
+      where.push_back("(" + whole + " OR " + find + std::string(kPaddedActions) + ", " +
+                      bind(":" + action + " ") + ") > 0)");
+    }
+  }
+
+  if (!query.text.empty()) {
+    if (query.text.size() > kMaxSearchBytes) {
+      return core::fail(
+          core::ErrorKind::kInvalidRequest,
+          "the search text is longer than " + std::to_string(kMaxSearchBytes) + " bytes");
+    }
+    // SQLite's LIKE folds ASCII case only; so does ILIKE on the "C"-collated
+    // PostgreSQL columns, so both find the same rows.
+    const std::string p = bind("%" + escape_like(query.text) + "%");
+    const std::string like = dialect == Dialect::kSqlite ? " LIKE " : " ILIKE ";
+    std::string any;
+    for (std::string_view column :
+         {"original_request", "final_request", "original_response", "final_response"}) {
+      any += (any.empty() ? "(" : " OR ") + std::string(column) + like + p + " ESCAPE '\\'";
+    }
+    where.push_back(any + ")");
+  }
+
+  if (query.before_started_at_us) {
+    // A row value compares (started_at_us, id) as one key, in the index's order.
+    where.push_back("(started_at_us, id) < (" + bind(*query.before_started_at_us) + ", " +
+                    bind(query.before_id) + ")");
+  } else if (!query.before_id.empty()) {
+    return core::fail(core::ErrorKind::kInvalidRequest,
+                      "before_id needs before_started_at_us (the row's started_at_us)");
+  }
+
+  st.sql = "SELECT " + column_list(kMetadataColumns) + " FROM transactions";
+  for (std::size_t i = 0; i < where.size(); ++i) {
+    st.sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+  }
+  const auto limit = static_cast<std::int64_t>(std::min(query.limit, kMaxListLimit));
+  st.sql += " ORDER BY started_at_us DESC, id DESC LIMIT " + bind(limit);
+  return st;
+}
+
+}  // namespace warden::storage::detail
