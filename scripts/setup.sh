@@ -8,10 +8,12 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev ca-certificates openssl libyaml-cpp-dev libexpected-dev libre2-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libsqlite3-dev libpq-dev libhiredis-dev
   curl
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(nodejs)
+  # The tests start their own throwaway PostgreSQL and Redis (scripts/test-services.sh).
+  packages+=(nodejs postgresql redis-server sqlite3)
 fi
 
 missing=()

@@ -49,6 +49,17 @@ build_and_test() {
 }
 
 mkdir -p "$logs"
+# A throwaway PostgreSQL and Redis on loopback for the storage and live-event tests.
+# Under /tmp: PostgreSQL runs as its own user, which may not reach the checkout.
+services_dir=$(mktemp -d /tmp/warden-services-XXXXXX)
+chmod 755 "$services_dir"
+if services_env=$(scripts/test-services.sh start "$services_dir" 2>"$logs/services.log"); then
+  while IFS= read -r line; do export "${line?}"; done <<<"$services_env"
+  trap 'scripts/test-services.sh stop "$services_dir"; rm -rf "$services_dir"' EXIT
+else
+  cat "$logs/services.log"
+  echo "!! could not start PostgreSQL and Redis; the tests that need them will fail"
+fi
 build_and_test "C++ tests" build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARDEN_TESTS=ON
 # The sanitizer build runs the same unit and integration tests against an
 # instrumented warden binary.

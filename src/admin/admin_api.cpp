@@ -119,6 +119,9 @@ json::value text_or_null(const std::string& text) {
 Reply ok(const json::value& body) { return {200, json::serialize(body)}; }
 
 Reply store_failed(const core::Error& error) {
+  if (error.kind == core::ErrorKind::kInvalidRequest) {
+    return error_reply(400, "invalid_request_error", error.message);
+  }
   return error_reply(503, "storage_error", "The transaction store failed: " + error.message);
 }
 

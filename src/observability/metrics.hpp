@@ -21,14 +21,14 @@ namespace warden::observability {
 
 // One answered request. Durations are in seconds; an absent one is not observed.
 struct RequestSample {
-  std::string_view endpoint;  // a route name from the server, never the raw target
-  std::string_view dialect;   // "anthropic" | "openai"
-  std::string_view model;     // as the client sent it: guarded, see Metrics
+  std::string_view endpoint{};  // a route name from the server, never the raw target
+  std::string_view dialect{};   // "anthropic" | "openai"
+  std::string_view model{};     // as the client sent it: guarded, see Metrics
   int status = 0;
   bool stream = false;
-  std::optional<double> upstream_latency;
-  std::optional<double> gateway_overhead;
-  std::optional<double> time_to_first_byte;
+  std::optional<double> upstream_latency{};
+  std::optional<double> gateway_overhead{};
+  std::optional<double> time_to_first_byte{};
 };
 
 class Metrics final {

@@ -25,21 +25,23 @@ enum class SpanStatus { kUnset = 0, kOk = 1, kError = 2 };
 using AttributeValue = std::variant<std::string, std::int64_t, double, bool>;
 
 struct Attribute {
-  std::string key;
-  AttributeValue value;
+  std::string key{};
+  AttributeValue value{};
 };
 
+// Every member has an initializer, so designated initialisation leaves any of them out
+// without -Wmissing-field-initializers.
 struct Span {
-  std::string trace_id;        // 32 lowercase hex digits
-  std::string span_id;         // 16 lowercase hex digits
-  std::string parent_span_id;  // "" for a root span
-  std::string name;
+  std::string trace_id{};        // 32 lowercase hex digits
+  std::string span_id{};         // 16 lowercase hex digits
+  std::string parent_span_id{};  // "" for a root span
+  std::string name{};
   SpanKind kind = SpanKind::kInternal;
   std::uint64_t start_unix_nanos = 0;
   std::uint64_t end_unix_nanos = 0;
-  std::vector<Attribute> attributes;
+  std::vector<Attribute> attributes{};
   SpanStatus status = SpanStatus::kUnset;
-  std::string status_message;  // meaningful with kError
+  std::string status_message{};  // meaningful with kError
 
   // Overloads keep a string literal from becoming a bool and an int from becoming a double.
   void add_attribute(std::string key, std::string_view value);
@@ -60,8 +62,8 @@ std::uint64_t unix_nanos_now();
 
 // The W3C `traceparent` header: "00-<trace-id>-<parent-id>-<flags>".
 struct TraceParent {
-  std::string trace_id;   // 32 lowercase hex digits, not all zero
-  std::string parent_id;  // 16 lowercase hex digits, not all zero
+  std::string trace_id{};   // 32 lowercase hex digits, not all zero
+  std::string parent_id{};  // 16 lowercase hex digits, not all zero
   std::uint8_t flags = 0;
 
   bool sampled() const { return (flags & 0x01) != 0; }

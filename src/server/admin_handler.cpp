@@ -70,15 +70,19 @@ asio::awaitable<bool> reply(ClientWriter& client, const http::request<http::stri
   co_return written && keep_alive;
 }
 
-// The next live event, or nothing after a tick.
-asio::awaitable<std::optional<std::string>> next_or_tick(observability::Subscription& sub,
-                                                         asio::steady_timer& timer) {
+// The next live event, or a tick; neither when the bus closed the subscription.
+struct Next {
+  bool tick = false;
+  std::optional<std::string> event;
+};
+
+asio::awaitable<Next> next_or_tick(observability::Subscription& sub, asio::steady_timer& timer) {
   timer.expires_after(kTick);
   auto next = sub.next();
   auto tick = timer.async_wait(kNoThrow);
   auto first = co_await (std::move(next) || std::move(tick));
-  if (first.index() == 0) co_return std::move(std::get<0>(first));
-  co_return std::nullopt;
+  if (first.index() == 1) co_return Next{true, std::nullopt};
+  co_return Next{false, std::move(std::get<0>(first))};
 }
 
 // GET /admin/events: one SSE `data:` line per live event, until the client
@@ -100,10 +104,11 @@ asio::awaitable<bool> stream_events(ClientWriter& client,
   asio::steady_timer timer(executor);
   int idle_ticks = 0;
   while (open && !services.draining.load()) {
-    auto event = co_await next_or_tick(*subscription, timer);
-    if (event) {
+    const Next next = co_await next_or_tick(*subscription, timer);
+    if (!next.tick && !next.event) break;  // the bus stopped
+    if (next.event) {
       idle_ticks = 0;
-      const std::string frame = "data: " + *event + "\n\n";
+      const std::string frame = "data: " + *next.event + "\n\n";
       open = co_await client.write(frame);
     } else if (++idle_ticks >= kKeepaliveTicks) {
       idle_ticks = 0;

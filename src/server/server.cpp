@@ -109,7 +109,7 @@ void start_recording(Services& services) {
   services.bus = std::make_unique<observability::EventBus>(observability::EventBus::Options{
       .redis_url = cfg.redis_url, .instance_id = core::random_id("gw_")});
   if (auto started = services.bus->start(); !started) {
-    throw std::runtime_error("redis_url: " + started.error().message);
+    throw std::runtime_error(started.error().message);
   }
   if (!cfg.otel.endpoint.empty()) {
     try {

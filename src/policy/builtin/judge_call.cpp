@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "observability/log.hpp"
+#include "observability/metrics.hpp"
 
 namespace warden::policy {
 
@@ -175,10 +176,14 @@ const core::Result<std::string>& JudgeCall::answer() const { return *state_->ans
 
 std::chrono::milliseconds JudgeCall::latency() const { return state_->latency; }
 
-void JudgeCall::trace(PolicyContext& ctx, std::string_view policy,
-                      const JudgeSettings& judge) const {
-  if (!ctx.tracing || !done()) return;
+void JudgeCall::report(PolicyContext& ctx, std::string_view policy,
+                       const JudgeSettings& judge) const {
+  if (!done()) return;
   const auto& result = *state_->answer;
+  observability::metrics().judge_call(judge.provider, judge.model,
+                                      static_cast<double>(state_->latency.count()) / 1000.0,
+                                      result.has_value());
+  if (!ctx.tracing) return;
   WorkSpan span{"judge " + judge.model, state_->started_us,
                 state_->started_us + state_->latency.count() * 1000,
                 {{"warden.policy", policy},

@@ -83,8 +83,9 @@ class JudgeCall final {
   const core::Result<std::string>& answer() const;
   std::chrono::milliseconds latency() const;
   void cancel();
-  // After done: adds the call to the transaction's trace (when tracing).
-  void trace(PolicyContext& ctx, std::string_view policy, const JudgeSettings& judge) const;
+  // After done: counts the call in metrics, and adds it to the transaction's
+  // trace when tracing.
+  void report(PolicyContext& ctx, std::string_view policy, const JudgeSettings& judge) const;
 
  private:
   struct State;

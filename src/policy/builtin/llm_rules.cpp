@@ -85,7 +85,7 @@ awaitable<LlmRules::Outcome> LlmRules::judge(StreamContext& ctx, Stream& s,
   co_await s.judge.wait(ctx);
   Outcome outcome;
   outcome.latency = s.judge.latency();
-  s.judge.trace(ctx.policy_context(), kType, config_.judge);
+  s.judge.report(ctx.policy_context(), kType, config_.judge);
   const core::Result<std::string>& answer = s.judge.answer();
   core::Result<RulesVerdict> verdict =
       answer ? parse_rules_verdict(*answer)

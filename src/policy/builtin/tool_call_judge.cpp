@@ -258,7 +258,7 @@ ToolCallJudge::Verdict ToolCallJudge::decide(Call& call) const {
 // The call goes out as it came, or as the text saying why it did not.
 void ToolCallJudge::send(StreamContext& ctx, Call& call) const {
   if (!call.verdict) {
-    call.judge.trace(ctx.policy_context(), kType, config_.judge);
+    call.judge.report(ctx.policy_context(), kType, config_.judge);
     call.verdict = decide(call);
   }
   const Verdict& verdict = *call.verdict;
