@@ -203,5 +203,34 @@ describe('Claude Code through Warden', () => {
         (b) => b.type === 'tool_result' && toolResultText(b).includes(MARKER)));
     });
     assert.ok(withResult.length >= 1, `no request carried a tool_result with ${MARKER}\n${warden.diag}`);
+
+    // Warden recorded the run as one session: the tool call in one answer,
+    // its result in a later request, readable back from the admin API.
+    const admin = async (target) => {
+      const res = await fetch(`${stack.wardenUrl}${target}`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(res.status, 200, `${target}: ${res.status}`);
+      return res.json();
+    };
+    let session = '';
+    let listed = [];
+    for (let i = 0; i < 100 && listed.length < withResult.length + 1; i++) {
+      const recent = (await admin('/admin/transactions?limit=20')).transactions;
+      session = recent.find((t) => t.session_id)?.session_id ?? '';
+      if (session) listed = (await admin(`/admin/transactions?session=${encodeURIComponent(session)}`)).transactions;
+      if (listed.length < withResult.length + 1) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(session, 'Claude Code\'s session id was not recorded');
+    const details = await Promise.all(listed.reverse().map((t) => admin(`/admin/transactions/${t.id}`)));
+    const calledAt = details.findIndex((d) => (d.response.final?.content ?? []).some(
+      (b) => b.type === 'tool_use' && b.name === 'Bash'));
+    const resultAt = details.findIndex((d) => (d.request.original?.messages ?? []).some(
+      (m) => Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_result' && toolResultText(b).includes(MARKER))));
+    assert.ok(calledAt >= 0, `no recorded answer in session ${session} holds the Bash call`);
+    assert.ok(resultAt > calledAt, `the tool result (${resultAt}) does not follow the call (${calledAt})`);
+    assert.ok(details[resultAt].response.final.content.some((b) => b.type === 'text' && b.text.includes(MARKER)));
+    for (const d of details) {
+      assert.equal(d.status, 200);
+      assert.equal(d.request_headers['x-api-key'], '[redacted]');
+    }
   });
 });
