@@ -392,7 +392,9 @@ asio::awaitable<bool> handle_completion(ClientWriter& client,
   const std::string_view target = client_request.target();
   RecordOnExit recording{*services.recorder, client,
                          services.recorder->begin(client_request.base(),
-                                                  target.substr(0, target.find('?')), dialect)};
+                                                  target.substr(0, target.find('?')), dialect),
+                         {},
+                         {}};
   observability::Transaction& tx = *recording.tx;
   client.capture_into(&tx.egress);
   const auto fail = [&](const core::Error& error) {

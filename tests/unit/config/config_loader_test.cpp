@@ -585,3 +585,78 @@ TEST(ConfigLoaderEmptySectionTest, SectionWithEveryKeyCommentedOutMeansDefaults)
 
 }  // namespace
 }  // namespace warden::config
+
+// --- Recording: storage, live events, traces ---------------------------------------------------
+
+namespace recording {
+
+class RecordingConfigTest : public ConfigLoaderTest {};
+
+TEST_F(RecordingConfigTest, DefaultsRecordEverythingToSqliteInTheDataDir) {
+  const Config config = load_config_text("", "");
+  EXPECT_EQ(config.storage.url, "");
+  EXPECT_FALSE(config.storage.metadata_only);
+  EXPECT_EQ(config.storage.retention_days, 0);
+  EXPECT_EQ(config.storage.queue_capacity, 10000u);
+  EXPECT_EQ(config.storage.batch_size, 256u);
+  EXPECT_EQ(config.storage.max_body_bytes, 4u << 20);
+  EXPECT_EQ(config.storage.session_header, "x-session-id");
+  EXPECT_EQ(config.redis_url, "");
+  EXPECT_EQ(config.otel.endpoint, "");
+  EXPECT_EQ(config.otel.service_name, "warden");
+}
+
+TEST_F(RecordingConfigTest, EveryKeyIsRead) {
+  const Config config = load_config_text(R"(
+storage:
+  url: postgresql://warden@db:5432/warden
+  metadata_only: true
+  retention_days: 30
+  queue_capacity: 500
+  batch_size: 64
+  max_body_bytes: 1024
+  session_header: x-agent-session
+redis_url: redis://127.0.0.1:6379/2
+otel:
+  endpoint: http://127.0.0.1:4318/v1/traces
+  service_name: gateway-eu
+)", "test.yaml");
+  EXPECT_EQ(config.storage.url, "postgresql://warden@db:5432/warden");
+  EXPECT_TRUE(config.storage.metadata_only);
+  EXPECT_EQ(config.storage.retention_days, 30);
+  EXPECT_EQ(config.storage.queue_capacity, 500u);
+  EXPECT_EQ(config.storage.batch_size, 64u);
+  EXPECT_EQ(config.storage.max_body_bytes, 1024u);
+  EXPECT_EQ(config.storage.session_header, "x-agent-session");
+  EXPECT_EQ(config.redis_url, "redis://127.0.0.1:6379/2");
+  EXPECT_EQ(config.otel.endpoint, "http://127.0.0.1:4318/v1/traces");
+  EXPECT_EQ(config.otel.service_name, "gateway-eu");
+}
+
+TEST_F(RecordingConfigTest, TheEnvironmentOverridesEachSection) {
+  set_env("WARDEN_STORAGE_URL", "sqlite:///tmp/w.db");
+  set_env("WARDEN_STORAGE_METADATA_ONLY", "true");
+  set_env("WARDEN_REDIS_URL", "redis://127.0.0.1:1");
+  set_env("WARDEN_OTEL_ENDPOINT", "https://collector:4318/v1/traces");
+  const Config config = load_config_text("storage:\n  url: x.db\n", "test.yaml");
+  EXPECT_EQ(config.storage.url, "sqlite:///tmp/w.db");
+  EXPECT_TRUE(config.storage.metadata_only);
+  EXPECT_EQ(config.redis_url, "redis://127.0.0.1:1");
+  EXPECT_EQ(config.otel.endpoint, "https://collector:4318/v1/traces");
+}
+
+TEST_F(RecordingConfigTest, BadValuesNameTheKeyAndLine) {
+  EXPECT_PRED2(StartsWith, error_of("storage:\n  retention_days: -1\n"),
+               "test.yaml:2: storage.retention_days: must be between");
+  EXPECT_PRED2(StartsWith, error_of("storage:\n  batch_size: 0\n"),
+               "test.yaml:2: storage.batch_size: must be between");
+  EXPECT_PRED2(StartsWith, error_of("storage:\n  metadata: true\n"),
+               "test.yaml:2: storage.metadata: unknown key");
+  EXPECT_PRED2(StartsWith, error_of("redis_url: 127.0.0.1:6379\n"),
+               "test.yaml:1: redis_url: expected redis://");
+  EXPECT_PRED2(StartsWith, error_of("otel:\n  endpoint: collector:4318\n"),
+               "test.yaml:2: otel.endpoint: expected an http:// or https:// URL");
+  EXPECT_PRED2(StartsWith, error_of("otel:\n  exporter: otlp\n"), "test.yaml:2: otel.exporter: unknown key");
+}
+
+}  // namespace recording
