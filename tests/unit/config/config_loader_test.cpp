@@ -588,7 +588,8 @@ TEST(ConfigLoaderEmptySectionTest, SectionWithEveryKeyCommentedOutMeansDefaults)
 
 // --- Recording: storage, live events, traces ---------------------------------------------------
 
-namespace recording {
+namespace warden::config {
+namespace {
 
 class RecordingConfigTest : public ConfigLoaderTest {};
 
@@ -659,4 +660,5 @@ TEST_F(RecordingConfigTest, BadValuesNameTheKeyAndLine) {
   EXPECT_PRED2(StartsWith, error_of("otel:\n  exporter: otlp\n"), "test.yaml:2: otel.exporter: unknown key");
 }
 
-}  // namespace recording
+}  // namespace
+}  // namespace warden::config
