@@ -358,7 +358,6 @@ void TransactionRecorder::run() {
     for (auto& tx : batch) {
       complete(*tx);
       trace(*tx);
-      publish_finished(tx->record);
       records.push_back(std::move(tx->record));
     }
     // A store that is briefly away (a PostgreSQL restart) gets a few tries.
@@ -367,6 +366,8 @@ void TransactionRecorder::run() {
       std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
       wrote = store_->write(records);
     }
+    // After the write, so a viewer that follows the event finds the record.
+    for (const auto& record : records) publish_finished(record);
     std::lock_guard lock(mu_);
     if (wrote) {
       written_ += records.size();

@@ -2,8 +2,8 @@
 // Records every transaction (DESIGN.md, "Recording, events, storage") without
 // slowing it: the handler fills a Transaction on its I/O thread, and finish()
 // hands it to a bounded queue. One writer thread assembles the responses from
-// the captured bytes, builds the trace, publishes the finished event, and
-// writes batches to the store. When the store falls behind and the queue is
+// the captured bytes, builds the trace, writes batches to the store, then
+// publishes the finished events (so the record is there to read). When the store falls behind and the queue is
 // full, records are dropped and counted (metrics, logs), never waited for.
 // stop() writes everything accepted before it returns.
 
