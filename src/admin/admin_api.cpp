@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <ctime>
+#include <limits>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -21,6 +22,8 @@ namespace {
 
 constexpr std::string_view kTransactions = "/admin/transactions";
 constexpr std::int64_t kHourUs = 3600LL * 1000 * 1000;
+// storage::Store::list refuses longer search texts; checked here to name the parameter.
+constexpr std::size_t kMaxSearchBytes = 4096;
 
 // A query parameter that did not parse, named for the message.
 struct BadParameter {
@@ -36,7 +39,11 @@ std::optional<std::int64_t> integer(std::string_view text) {
 
 // Unix milliseconds, or RFC 3339 UTC ("2026-11-25T10:00:00Z", fraction ignored) → µs.
 std::optional<std::int64_t> time_us(std::string_view text) {
-  if (auto ms = integer(text)) return *ms * 1000;
+  if (auto ms = integer(text)) {
+    constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 1000;
+    if (*ms > kLimit || *ms < -kLimit) return std::nullopt;  // µs would overflow
+    return *ms * 1000;
+  }
   std::tm tm{};
   int consumed = 0;
   const std::string copy(text);
@@ -52,8 +59,14 @@ std::optional<std::int64_t> time_us(std::string_view text) {
   if (rest != "Z" && rest != "z" && rest != "+00:00") return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
+  const std::tm given = tm;
   const std::time_t seconds = timegm(&tm);
   if (seconds == -1) return std::nullopt;
+  // timegm normalizes month 13 or February 30 into a real date; such a date is a typo.
+  if (tm.tm_year != given.tm_year || tm.tm_mon != given.tm_mon || tm.tm_mday != given.tm_mday ||
+      tm.tm_hour != given.tm_hour || tm.tm_min != given.tm_min || tm.tm_sec != given.tm_sec) {
+    return std::nullopt;
+  }
   return static_cast<std::int64_t>(seconds) * 1'000'000;
 }
 
@@ -79,10 +92,16 @@ storage::TransactionQuery parse_query(const urls::params_view& params) {
     } else if (key == "outcome") {
       q.outcome = value;
     } else if (key == "action") {
+      if (value.find_first_of(" \t\r\n") != std::string::npos) {
+        throw BadParameter{"'action' is one word, like tool_filter:blocked_tool_call"};
+      }
       q.action = value;
     } else if (key == "session") {
       q.session_id = value;
     } else if (key == "q") {
+      if (value.size() > kMaxSearchBytes) {
+        throw BadParameter{"'q' must be at most " + std::to_string(kMaxSearchBytes) + " bytes"};
+      }
       q.text = value;
     } else if (key == "limit") {
       const auto limit = need(integer(value), "a number");

@@ -49,6 +49,11 @@ json::object Block::to_json() const {
       out["signature"] = signature;
       break;
     case BlockType::kOther:
+      // server_tool_use (and newer *_tool_use blocks) stream their input like tool_use.
+      if (!text.empty() && start.contains("input")) {
+        json::value input = tool_input();
+        if (!input.is_null()) out["input"] = std::move(input);
+      }
       break;
   }
   return out;

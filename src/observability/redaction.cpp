@@ -17,9 +17,11 @@ namespace {
 
 constexpr std::string_view kRedacted = "[redacted]";
 
+// Not '=': the value of "name=value" is judged alone ("key=AKIA…"), and base64
+// padding only ever ends a run.
 bool token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
-         c == '+' || c == '/' || c == '=';
+         c == '+' || c == '/';
 }
 
 // A run that looks like a credential: a known key prefix, or long and mixing
@@ -38,6 +40,11 @@ bool looks_secret(std::string_view token) {
     digit = digit || std::isdigit(static_cast<unsigned char>(c));
   }
   return letter && digit;
+}
+
+// Headers whose value is "<scheme> <credentials>"; the scheme is worth keeping.
+bool has_scheme(std::string_view name) {
+  return beast::iequals(name, "authorization") || beast::iequals(name, "proxy-authorization");
 }
 
 bool is_secret_header(std::string_view name, std::string_view extra) {
@@ -81,16 +88,19 @@ std::string_view presented_key(const beast::http::fields& headers, std::string_v
 std::string redact_secrets(std::string_view text) {
   std::string out;
   out.reserve(text.size());
+  bool after_bearer = false;  // "Bearer" and spaces so far: the next token is a credential
   std::size_t i = 0;
   while (i < text.size()) {
     if (!token_char(text[i])) {
+      after_bearer = after_bearer && text[i] == ' ';
       out += text[i++];
       continue;
     }
-    std::size_t end = i;
+    std::size_t end = i + 1;
     while (end < text.size() && token_char(text[end])) ++end;
     const std::string_view token = text.substr(i, end - i);
-    out += looks_secret(token) ? kRedacted : token;
+    out += after_bearer || looks_secret(token) ? kRedacted : token;
+    after_bearer = beast::iequals(token, "bearer");
     i = end;
   }
   return out;
@@ -102,9 +112,9 @@ std::string redacted_headers(const beast::http::fields& headers,
   for (const auto& field : headers) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string value = is_secret_header(name, extra_secret_header)
-                            ? blank_credential(field.value())
-                            : redact_secrets(field.value());
+    std::string value = !is_secret_header(name, extra_secret_header) ? redact_secrets(field.value())
+                        : has_scheme(name) ? blank_credential(field.value())
+                                           : std::string(kRedacted);
     if (auto* existing = out.if_contains(name)) {
       value = std::string(existing->as_string()) + ", " + value;
     }

@@ -10,14 +10,18 @@
 
 namespace warden::observability {
 
-// The headers as a JSON object text. Credential headers (Authorization,
-// x-api-key, cookies, `extra_secret_header`) keep only their scheme, and any
-// value that looks like a key or token is replaced by "[redacted]".
+// The headers as a JSON object text, names in lower case, repeated headers
+// joined with ", ". Authorization and Proxy-Authorization keep only their
+// scheme ("Bearer [redacted]"); the other credential headers (x-api-key,
+// cookies, `extra_secret_header`, …) become "[redacted]" whole; in any other
+// header, what redact_secrets finds is replaced.
 std::string redacted_headers(const boost::beast::http::fields& headers,
                              std::string_view extra_secret_header);
 
-// Replaces credential-looking tokens in `text` ("sk-…", "Bearer …", long
-// random-looking runs) with "[redacted]".
+// Replaces credential-looking tokens in `text` with "[redacted]": known key
+// prefixes ("sk-…", "ghp_…", "AKIA…"), also as the value of "name=…"; the
+// token after "Bearer "; runs of 32 or more that mix letters and digits
+// (UUIDs included). Redacting twice changes nothing.
 std::string redact_secrets(std::string_view text);
 
 // "k_" + 16 hex digits of SHA-256 over the key the caller presented

