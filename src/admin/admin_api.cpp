@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <tuple>
 #include <ctime>
 #include <limits>
 
@@ -70,52 +71,99 @@ std::optional<std::int64_t> time_us(std::string_view text) {
   return static_cast<std::int64_t>(seconds) * 1'000'000;
 }
 
+// Typed readers of one parameter; each throws BadParameter naming it.
+struct Param {
+  const std::string& key;
+  const std::string& value;
+
+  template <class T>
+  T need(std::optional<T> parsed, std::string_view what) const {
+    if (!parsed) throw BadParameter{"'" + key + "' must be " + std::string(what) + ", got '" + value + "'"};
+    return *parsed;
+  }
+  std::int64_t time() const { return need(time_us(value), "Unix milliseconds or an RFC 3339 UTC time"); }
+  std::size_t limit() const {
+    const auto limit = need(integer(value), "a number");
+    if (limit < 1 || limit > 1000) throw BadParameter{"'limit' must be 1-1000"};
+    return static_cast<std::size_t>(limit);
+  }
+  std::string search() const {
+    if (value.size() > kMaxSearchBytes) {
+      throw BadParameter{"'" + key + "' must be at most " + std::to_string(kMaxSearchBytes) + " bytes"};
+    }
+    return value;
+  }
+  // "<µs>.<id>", as next_cursor() made it.
+  std::pair<std::int64_t, std::string> cursor() const {
+    const auto dot = value.find('.');
+    const auto at = dot == std::string::npos ? std::nullopt : integer(std::string_view(value).substr(0, dot));
+    if (!at || dot + 1 >= value.size()) throw BadParameter{"'cursor' is not one this API gave out"};
+    return {*at, value.substr(dot + 1)};
+  }
+  [[noreturn]] void unknown(std::string_view known) const {
+    throw BadParameter{"unknown parameter '" + key + "'; known: " + std::string(known)};
+  }
+};
+
+std::string next_cursor(std::int64_t at_us, std::string_view id) {
+  return std::to_string(at_us) + "." + std::string(id);
+}
+
 storage::TransactionQuery parse_query(const urls::params_view& params) {
   storage::TransactionQuery q;
   for (const auto& param : params) {
+    const Param p{param.key, param.value};
     const std::string& key = param.key;
-    const std::string& value = param.value;
-    auto need = [&](auto parsed, std::string_view what) {
-      if (!parsed) throw BadParameter{"'" + key + "' must be " + std::string(what) + ", got '" + value + "'"};
-      return *parsed;
-    };
     if (key == "from") {
-      q.from_us = need(time_us(value), "Unix milliseconds or an RFC 3339 UTC time");
+      q.from_us = p.time();
     } else if (key == "to") {
-      q.to_us = need(time_us(value), "Unix milliseconds or an RFC 3339 UTC time");
+      q.to_us = p.time();
     } else if (key == "model") {
-      q.model = value;
+      q.model = p.value;
     } else if (key == "status") {
-      const auto status = need(integer(value), "an HTTP status");
+      const auto status = p.need(integer(p.value), "an HTTP status");
       if (status < 100 || status > 599) throw BadParameter{"'status' must be 100-599"};
       q.status = static_cast<int>(status);
     } else if (key == "outcome") {
-      q.outcome = value;
+      q.outcome = p.value;
     } else if (key == "action") {
-      if (value.find_first_of(" \t\r\n") != std::string::npos) {
+      if (p.value.find_first_of(" \t\r\n") != std::string::npos) {
         throw BadParameter{"'action' is one word, like tool_filter:blocked_tool_call"};
       }
-      q.action = value;
+      q.action = p.value;
     } else if (key == "session") {
-      q.session_id = value;
+      q.session_id = p.value;
+    } else if (key == "caller") {
+      q.caller = p.value;
     } else if (key == "q") {
-      if (value.size() > kMaxSearchBytes) {
-        throw BadParameter{"'q' must be at most " + std::to_string(kMaxSearchBytes) + " bytes"};
-      }
-      q.text = value;
+      q.text = p.search();
     } else if (key == "limit") {
-      const auto limit = need(integer(value), "a number");
-      if (limit < 1 || limit > 1000) throw BadParameter{"'limit' must be 1-1000"};
-      q.limit = static_cast<std::size_t>(limit);
+      q.limit = p.limit();
     } else if (key == "cursor") {
-      const auto dot = value.find('.');
-      const auto at = dot == std::string::npos ? std::nullopt : integer(std::string_view(value).substr(0, dot));
-      if (!at || dot + 1 >= value.size()) throw BadParameter{"'cursor' is not one this API gave out"};
-      q.before_started_at_us = *at;
-      q.before_id = value.substr(dot + 1);
+      std::tie(q.before_started_at_us, q.before_id) = p.cursor();
     } else {
-      throw BadParameter{"unknown parameter '" + key +
-                         "'; known: from, to, model, status, outcome, action, session, q, limit, cursor"};
+      p.unknown("from, to, model, status, outcome, action, session, caller, q, limit, cursor");
+    }
+  }
+  return q;
+}
+
+storage::SessionQuery parse_session_query(const urls::params_view& params) {
+  storage::SessionQuery q;
+  for (const auto& param : params) {
+    const Param p{param.key, param.value};
+    if (param.key == "from") {
+      q.from_us = p.time();
+    } else if (param.key == "to") {
+      q.to_us = p.time();
+    } else if (param.key == "q") {
+      q.text = p.search();
+    } else if (param.key == "limit") {
+      q.limit = p.limit();
+    } else if (param.key == "cursor") {
+      std::tie(q.before_last_at_us, q.before_session_id) = p.cursor();
+    } else {
+      p.unknown("from, to, q, limit, cursor");
     }
   }
   return q;
@@ -162,10 +210,11 @@ asio::awaitable<Reply> AdminApi::handle(std::string_view target) {
     if (!id.empty() && id.find('/') == std::string_view::npos) co_return co_await one(std::string(id));
   }
   if (path == "/admin/policy") co_return co_await policy();
+  if (path == "/admin/sessions") co_return co_await sessions(target);
   co_return error_reply(404, "not_found_error",
                         "Not found: " + std::string(path) +
                             "; the admin API has /admin/transactions, /admin/transactions/{id}, "
-                            "/admin/policy and /admin/events");
+                            "/admin/sessions, /admin/policy and /admin/events");
 }
 
 asio::awaitable<Reply> AdminApi::list(std::string_view target) {
@@ -183,9 +232,39 @@ asio::awaitable<Reply> AdminApi::list(std::string_view target) {
   for (const auto& record : *page) items.push_back(observability::record_summary(record));
   json::value next = nullptr;
   if (page->size() == query.limit) {
-    next = std::to_string(page->back().started_at_us) + "." + page->back().id;
+    next = next_cursor(page->back().started_at_us, page->back().id);
   }
   co_return ok(json::object{{"transactions", std::move(items)}, {"next_cursor", next}});
+}
+
+asio::awaitable<Reply> AdminApi::sessions(std::string_view target) {
+  auto url = urls::parse_origin_form(target);
+  if (!url) co_return error_reply(400, "invalid_request_error", "The request target is not a valid URL");
+  storage::SessionQuery query;
+  try {
+    query = parse_session_query(url->params());
+  } catch (const BadParameter& bad) {
+    co_return error_reply(400, "invalid_request_error", bad.message);
+  }
+  auto page = co_await reader_.sessions(query);
+  if (!page) co_return store_failed(page.error());
+  json::array items;
+  for (const auto& s : *page) {
+    json::array models;
+    for (const auto& m : s.models) models.emplace_back(m);
+    items.push_back({{"session_id", s.session_id},
+                     {"first_at_us", s.first_at_us},
+                     {"last_at_us", s.last_at_us},
+                     {"transactions", s.transactions},
+                     {"input_tokens", s.input_tokens},
+                     {"output_tokens", s.output_tokens},
+                     {"models", std::move(models)},
+                     {"acted", s.acted},
+                     {"errors", s.errors}});
+  }
+  json::value next = nullptr;
+  if (page->size() == query.limit) next = next_cursor(page->back().last_at_us, page->back().session_id);
+  co_return ok(json::object{{"sessions", std::move(items)}, {"next_cursor", next}});
 }
 
 asio::awaitable<Reply> AdminApi::one(std::string id) {

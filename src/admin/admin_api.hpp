@@ -4,10 +4,13 @@
 //
 //   GET /admin/transactions       a page of transactions, newest first; filters
 //                                 from, to (Unix ms or RFC 3339), model, status,
-//                                 outcome, action, session, q (free text),
+//                                 outcome, action, session, caller, q (free text),
 //                                 limit (≤ 1000), cursor (from the last page)
 //   GET /admin/transactions/{id}  one transaction: original vs final request
 //                                 and response, raw bytes, policy events
+//   GET /admin/sessions           sessions by latest activity: counts, tokens,
+//                                 models; filters from, to, q (session id
+//                                 text), limit, cursor
 //   GET /admin/policy             the active policy configuration, and how
 //                                 often each policy acted in the last hour and day
 //
@@ -42,6 +45,7 @@ class AdminApi final {
   boost::asio::awaitable<Reply> list(std::string_view target);
   boost::asio::awaitable<Reply> one(std::string id);
   boost::asio::awaitable<Reply> policy();
+  boost::asio::awaitable<Reply> sessions(std::string_view target);
 
   RecordReader& reader_;
   boost::json::value policy_;

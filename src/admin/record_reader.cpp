@@ -29,6 +29,11 @@ asio::awaitable<core::Result<ActionCounts>> RecordReader::action_counts_here(std
   co_return store_->action_counts(since_us);
 }
 
+asio::awaitable<core::Result<std::vector<storage::SessionSummary>>> RecordReader::sessions_here(
+    storage::SessionQuery query) {
+  co_return store_->sessions(query);
+}
+
 asio::awaitable<core::Result<std::vector<TransactionRecord>>> RecordReader::list(
     TransactionQuery query) {
   auto work = list_here(std::move(query));  // named: GCC 12 and co_await temporaries
@@ -42,6 +47,12 @@ asio::awaitable<core::Result<std::optional<TransactionRecord>>> RecordReader::ge
 
 asio::awaitable<core::Result<ActionCounts>> RecordReader::action_counts(std::int64_t since_us) {
   auto work = action_counts_here(since_us);
+  co_return co_await asio::co_spawn(thread_, std::move(work), asio::use_awaitable);
+}
+
+asio::awaitable<core::Result<std::vector<storage::SessionSummary>>> RecordReader::sessions(
+    storage::SessionQuery query) {
+  auto work = sessions_here(std::move(query));
   co_return co_await asio::co_spawn(thread_, std::move(work), asio::use_awaitable);
 }
 

@@ -32,14 +32,18 @@ class RecordReader final {
   boost::asio::awaitable<core::Result<std::optional<storage::TransactionRecord>>> get(
       std::string id);
   boost::asio::awaitable<core::Result<ActionCounts>> action_counts(std::int64_t since_us);
+  boost::asio::awaitable<core::Result<std::vector<storage::SessionSummary>>> sessions(
+      storage::SessionQuery query);
 
  private:
-  // The same three, run on the reader's thread.
+  // The same, run on the reader's thread.
   boost::asio::awaitable<core::Result<std::vector<storage::TransactionRecord>>> list_here(
       storage::TransactionQuery query);
   boost::asio::awaitable<core::Result<std::optional<storage::TransactionRecord>>> get_here(
       std::string id);
   boost::asio::awaitable<core::Result<ActionCounts>> action_counts_here(std::int64_t since_us);
+  boost::asio::awaitable<core::Result<std::vector<storage::SessionSummary>>> sessions_here(
+      storage::SessionQuery query);
 
   std::unique_ptr<storage::Store> store_;
   boost::asio::thread_pool thread_{1};

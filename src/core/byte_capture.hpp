@@ -15,6 +15,7 @@ struct ByteCapture {
 
   std::size_t limit = 0;  // bytes kept; 0 = keep none, only the times
   std::string bytes;
+  std::size_t total = 0;  // bytes that passed, kept or not
   bool truncated = false;  // more passed than `limit`
   Clock::time_point first{};  // epoch (zero) until something passed
   Clock::time_point last{};
@@ -22,6 +23,7 @@ struct ByteCapture {
   void add(std::string_view piece) {
     if (piece.empty()) return;
     last = Clock::now();
+    total += piece.size();
     if (first == Clock::time_point{}) first = last;
     const std::size_t room = limit > bytes.size() ? limit - bytes.size() : 0;
     if (piece.size() > room) truncated = true;

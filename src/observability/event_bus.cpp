@@ -32,13 +32,17 @@ class SubscriberHub {
     std::unique_lock lock(mutex_);
     if (closed_) return false;
     subscribers_.push_back(subscription);
+    count_.store(subscribers_.size(), std::memory_order_relaxed);
     return true;
   }
 
   void remove(Subscription* subscription) {
     std::unique_lock lock(mutex_);
     std::erase(subscribers_, subscription);
+    count_.store(subscribers_.size(), std::memory_order_relaxed);
   }
+
+  bool empty() const { return count_.load(std::memory_order_relaxed) == 0; }
 
   void deliver(const std::string& text) {
     std::shared_lock lock(mutex_);
@@ -52,6 +56,7 @@ class SubscriberHub {
     closed_ = true;
     for (Subscription* subscription : subscribers_) subscription->close_channel();
     subscribers_.clear();
+    count_.store(0, std::memory_order_relaxed);
   }
 
   std::uint64_t overflow() const { return overflow_.load(std::memory_order_relaxed); }
@@ -59,6 +64,7 @@ class SubscriberHub {
  private:
   std::shared_mutex mutex_;
   std::vector<Subscription*> subscribers_;
+  std::atomic<std::size_t> count_{0};  // subscribers_.size(), readable without the lock
   bool closed_ = false;
   std::atomic<std::uint64_t> overflow_{0};
 };
@@ -168,6 +174,7 @@ void EventBus::stop() {
 }
 
 void EventBus::publish(std::string_view type, boost::json::object data) {
+  if (!watched()) return;  // nobody to tell: not even worth serializing
   boost::json::object event;
   event.reserve(4);
   event.emplace("type", type);
@@ -202,5 +209,7 @@ EventBus::Counters EventBus::counters() const {
 }
 
 bool EventBus::redis_ready() const { return redis_ && redis_->ready(); }
+
+bool EventBus::watched() const { return redis_ != nullptr || !hub_->empty(); }
 
 }  // namespace warden::observability

@@ -119,6 +119,11 @@ class EventBus final {
   std::uint64_t dropped() const;
   Counters counters() const;
 
+  // Whether a published event reaches anyone: a local subscriber, or Redis
+  // (whose other instances may have subscribers). Publishers with costly
+  // events check it first.
+  bool watched() const;
+
   // True while the Redis publisher is connected and the subscriber has confirmed SUBSCRIBE.
   bool redis_ready() const;
 

@@ -158,6 +158,13 @@ void TransactionRecorder::started(const Transaction& tx) const {
                                         {"session_id", r.session_id}});
 }
 
+void TransactionRecorder::progress(const Transaction& tx) const {
+  if (!watched()) return;
+  bus_->publish("transaction_progress", {{"id", tx.record.id},
+                                         {"output_bytes", tx.egress.total},
+                                         {"elapsed_us", tx.offset_us(Clock::now())}});
+}
+
 void TransactionRecorder::policy_event(const Transaction& tx,
                                        const policy::PolicyEvent& event) const {
   metrics().policy_action(event.policy, event.action);

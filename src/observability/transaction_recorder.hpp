@@ -55,6 +55,10 @@ class TransactionRecorder final {
                 const core::Request& request) const;
   // Routed: the live "transaction_started" event.
   void started(const Transaction& tx) const;
+  // Whether live progress events would reach anyone (then call progress()).
+  bool watched() const { return bus_ != nullptr && bus_->watched(); }
+  // A live "transaction_progress" event: bytes sent to the client so far.
+  void progress(const Transaction& tx) const;
   // A policy event, as it happens: live, and counted in metrics.
   void policy_event(const Transaction& tx, const policy::PolicyEvent& event) const;
   // The end: metrics now; assembly, trace, live "transaction_finished" and

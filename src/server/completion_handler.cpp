@@ -4,7 +4,11 @@
 #include <exception>
 #include <optional>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/json/parse.hpp>
@@ -297,6 +301,18 @@ asio::awaitable<bool> forward_whole_answer(Exchange& x) {
   co_return written && x.keep_alive;
 }
 
+// While a stream runs and someone watches the live view: its progress, once
+// a second. Ends when the stream does (cancelled by the || in forward_stream).
+asio::awaitable<void> report_progress(const Exchange& x) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    x.services.recorder->progress(x.tx);
+  }
+}
+
 // A 200 event stream, through the pipeline stages.
 asio::awaitable<bool> forward_stream(Exchange& x) {
   http::response<http::empty_body> head{http::status::ok, x.version};
@@ -318,7 +334,15 @@ asio::awaitable<bool> forward_stream(Exchange& x) {
   spec.client_model = x.request.model;
   spec.include_usage = x.request.include_usage;
   observability::metrics().stream_opened();
-  const auto outcome = co_await x.services.orchestrator->stream(x.call, x.context, x.client, spec);
+  auto streaming = x.services.orchestrator->stream(x.call, x.context, x.client, spec);
+  pipeline::StreamOutcome outcome;
+  if (x.services.recorder->watched()) {
+    auto reporting = report_progress(x);
+    auto first = co_await (std::move(streaming) || std::move(reporting));
+    outcome = std::get<0>(std::move(first));
+  } else {
+    outcome = co_await std::move(streaming);
+  }
   observability::metrics().stream_closed();
   x.log(200, outcome.client_gone && outcome.error.empty() ? "client disconnected" : outcome.error);
   x.tx.record.error = outcome.error;

@@ -10,6 +10,7 @@
 #include "server/admin_handler.hpp"
 #include "server/completion_handler.hpp"
 #include "server/models_handler.hpp"
+#include "server/ui_handler.hpp"
 
 namespace warden::server {
 
@@ -86,6 +87,9 @@ asio::awaitable<bool> route(ClientWriter& client, http::request<http::string_bod
       co_return co_await reply_error(client, dialect, version, keep_alive, error);
     }
     co_return co_await handle_completion(client, request, services, r.endpoint);
+  }
+  if (path == "/ui" || path.starts_with("/ui/")) {
+    co_return co_await handle_ui(client, request, keep_alive);
   }
   if (path == "/metrics" || path == "/admin" || path.starts_with("/admin/")) {
     co_return co_await handle_admin(client, request, services, peer_is_loopback);

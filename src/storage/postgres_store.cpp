@@ -329,6 +329,20 @@ core::Result<std::vector<std::pair<std::string, std::int64_t>>> PostgresStore::a
   });
 }
 
+core::Result<std::vector<SessionSummary>> PostgresStore::sessions(const SessionQuery& query) {
+  auto statement = detail::sessions_statement(query, Dialect::kPostgres);
+  if (!statement) return tl::unexpected(statement.error());
+  return with_retry([&]() -> core::Result<std::vector<SessionSummary>> {
+    auto res = run(statement->sql, statement->values, "sessions");
+    if (!res) return tl::unexpected(res.error());
+    std::vector<SessionSummary> out;
+    for (int i = 0, rows = PQntuples(res->get()); i < rows; ++i) {
+      out.push_back(detail::read_session(PgRow{res->get(), i}));
+    }
+    return out;
+  });
+}
+
 core::Result<std::int64_t> PostgresStore::count() {
   return with_retry([&]() -> core::Result<std::int64_t> {
     auto res = run(std::string(detail::kCountSql), {}, "count");

@@ -36,6 +36,7 @@ class PostgresStore final : public Store {
   core::Result<std::vector<std::pair<std::string, std::int64_t>>> action_counts(
       std::int64_t since_us) override;
   core::Result<std::int64_t> count() override;
+  core::Result<std::vector<SessionSummary>> sessions(const SessionQuery& query) override;
 
  private:
   struct ResultDeleter {

@@ -262,6 +262,21 @@ core::Result<std::vector<std::pair<std::string, std::int64_t>>> SqliteStore::act
   return detail::by_frequency(counts);
 }
 
+core::Result<std::vector<SessionSummary>> SqliteStore::sessions(const SessionQuery& query) {
+  auto statement = detail::sessions_statement(query, Dialect::kSqlite);
+  if (!statement) return tl::unexpected(statement.error());
+  auto stmt = prepare(statement->sql);
+  if (!stmt) return tl::unexpected(stmt.error());
+  if (bind_all(stmt->get(), statement->values) != SQLITE_OK) return tl::unexpected(error("sessions"));
+  std::vector<SessionSummary> out;
+  int rc;
+  while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+    out.push_back(detail::read_session(SqliteRow{stmt->get()}));
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(error("sessions"));
+  return out;
+}
+
 core::Result<std::int64_t> SqliteStore::count() {
   ResetGuard reset(count_.get());
   if (sqlite3_step(count_.get()) != SQLITE_ROW) return tl::unexpected(error("count"));

@@ -51,6 +51,10 @@ class Store {
       std::int64_t since_us) = 0;
 
   virtual core::Result<std::int64_t> count() = 0;
+
+  // Sessions (records with a session id) by latest activity, newest first,
+  // at most query.limit.
+  virtual core::Result<std::vector<SessionSummary>> sessions(const SessionQuery& query) = 0;
 };
 
 // Opens (creating and migrating as needed) the store `url` names:

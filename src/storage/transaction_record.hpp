@@ -62,11 +62,37 @@ struct TransactionQuery {
   // A policy action word: "tool_filter:blocked_tool_call", or "blocked_tool_call" for any policy's.
   std::string action;
   std::string session_id;  // exact
+  std::string caller;      // exact
   std::string text;        // case-insensitive substring of requests and responses
   std::size_t limit = 50;
   // Continue after this row (the last of the previous page).
   std::optional<std::int64_t> before_started_at_us;
   std::string before_id;
+};
+
+// One session's transactions, summed up (the history's session list).
+struct SessionSummary {
+  std::string session_id;
+  std::int64_t first_at_us = 0;  // its first transaction started
+  std::int64_t last_at_us = 0;   // its last transaction started
+  std::int64_t transactions = 0;
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::vector<std::string> models;  // sorted
+  std::int64_t acted = 0;           // transactions a policy acted on
+  std::int64_t errors = 0;          // transactions that failed (status ≥ 400 or outcome error)
+
+  friend bool operator==(const SessionSummary&, const SessionSummary&) = default;
+};
+
+// Sessions by latest activity, newest first; keyset pagination by (last_at_us, session_id).
+struct SessionQuery {
+  std::optional<std::int64_t> from_us;  // only transactions started at or after
+  std::optional<std::int64_t> to_us;    // … and before
+  std::string text;                     // case-insensitive substring of the session id
+  std::size_t limit = 50;
+  std::optional<std::int64_t> before_last_at_us;
+  std::string before_session_id;
 };
 
 }  // namespace warden::storage

@@ -78,6 +78,7 @@ core::Result<Statement> list_statement(const TransactionQuery& query, Dialect di
   if (query.status) where.push_back("status = " + bind(std::int64_t{*query.status}));
   if (!query.outcome.empty()) where.push_back("outcome = " + bind(query.outcome));
   if (!query.session_id.empty()) where.push_back("session_id = " + bind(query.session_id));
+  if (!query.caller.empty()) where.push_back("caller = " + bind(query.caller));
 
   if (!query.action.empty()) {
     const std::string& action = query.action;
@@ -132,6 +133,52 @@ core::Result<Statement> list_statement(const TransactionQuery& query, Dialect di
   const auto limit = static_cast<std::int64_t>(std::min(query.limit, kMaxListLimit));
   st.sql += " ORDER BY started_at_us DESC, id DESC LIMIT " + bind(limit);
   return st;
+}
+
+core::Result<Statement> sessions_statement(const SessionQuery& query, Dialect dialect) {
+  Statement st;
+  auto bind = [&](SqlValue value) {
+    if (auto* text = std::get_if<std::string>(&value)) *text = storable_text(*text);
+    st.values.push_back(std::move(value));
+    return placeholder(dialect, st.values.size());
+  };
+  const bool sqlite = dialect == Dialect::kSqlite;
+  st.sql =
+      "SELECT session_id, min(started_at_us), max(started_at_us), count(*), sum(input_tokens), "
+      "sum(output_tokens), sum(CASE WHEN policy_actions <> '' THEN 1 ELSE 0 END), "
+      "sum(CASE WHEN status >= 400 OR outcome = 'error' THEN 1 ELSE 0 END), ";
+  st.sql += sqlite ? "group_concat(DISTINCT model)" : "string_agg(DISTINCT model, ',')";
+  st.sql += " FROM transactions WHERE session_id <> ''";
+  if (query.from_us) st.sql += " AND started_at_us >= " + bind(*query.from_us);
+  if (query.to_us) st.sql += " AND started_at_us < " + bind(*query.to_us);
+  if (!query.text.empty()) {
+    if (query.text.size() > kMaxSearchBytes) {
+      return core::fail(core::ErrorKind::kInvalidRequest,
+                        "the search text is longer than " + std::to_string(kMaxSearchBytes) + " bytes");
+    }
+    st.sql += std::string(" AND session_id ") + (sqlite ? "LIKE " : "ILIKE ") +
+              bind("%" + escape_like(query.text) + "%") + " ESCAPE '\\'";
+  }
+  st.sql += " GROUP BY session_id";
+  if (query.before_last_at_us) {
+    st.sql += " HAVING (max(started_at_us), session_id) < (" + bind(*query.before_last_at_us) +
+              ", " + bind(query.before_session_id) + ")";
+  }
+  const auto limit = static_cast<std::int64_t>(std::min(query.limit, kMaxListLimit));
+  st.sql += " ORDER BY max(started_at_us) DESC, session_id DESC LIMIT " + bind(limit);
+  return st;
+}
+
+std::vector<std::string> split_models(std::string_view joined) {
+  std::vector<std::string> out;
+  while (!joined.empty()) {
+    const auto comma = joined.find(',');
+    out.emplace_back(joined.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    joined.remove_prefix(comma + 1);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace warden::storage::detail

@@ -55,6 +55,29 @@ inline constexpr std::string_view kCountSql = "SELECT count(*) FROM transactions
 // a space in it, an over-long search, before_id without before_started_at_us).
 core::Result<Statement> list_statement(const TransactionQuery& query, Dialect dialect);
 
+// The sessions() query: columns session_id, first, last, transactions, input
+// tokens, output tokens, acted, errors, models (comma-separated, unordered).
+core::Result<Statement> sessions_statement(const SessionQuery& query, Dialect dialect);
+
+// "b,a" → {"a", "b"}: the models column of a sessions() row.
+std::vector<std::string> split_models(std::string_view joined);
+
+// A sessions() row, from either store's row reader.
+template <class Row>
+SessionSummary read_session(const Row& row) {
+  SessionSummary s;
+  s.session_id = row.text(0);
+  s.first_at_us = row.int64(1);
+  s.last_at_us = row.int64(2);
+  s.transactions = row.int64(3);
+  s.input_tokens = row.int64(4);
+  s.output_tokens = row.int64(5);
+  s.acted = row.int64(6);
+  s.errors = row.int64(7);
+  s.models = split_models(row.text(8));
+  return s;
+}
+
 // `text` with LIKE's wildcards and the escape character escaped by '\'.
 std::string escape_like(std::string_view text);
 

@@ -414,6 +414,10 @@ class GatedStore final : public storage::Store {
     return inner_->action_counts(since_us);
   }
   core::Result<std::int64_t> count() override { return inner_->count(); }
+  core::Result<std::vector<storage::SessionSummary>> sessions(
+      const storage::SessionQuery& query) override {
+    return inner_->sessions(query);
+  }
 
  private:
   std::unique_ptr<storage::Store> inner_;
