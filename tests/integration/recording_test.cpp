@@ -196,6 +196,15 @@ TEST(Recording, ASessionWithABlockedToolCallReadsBackAsAConversation) {
   const auto found = get_json(gateway.port(), "/admin/transactions?q=PINEAPPLES");
   ASSERT_EQ(found.at("transactions").as_array().size(), 1u);
   EXPECT_EQ(str(found.at("transactions").at(0).at("id")), third);
+  // The session list sums the session up.
+  const auto sessions = get_json(gateway.port(), "/admin/sessions").at("sessions").as_array();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(str(sessions[0].at("session_id")), session);
+  EXPECT_EQ(sessions[0].at("transactions"), 3);
+  EXPECT_EQ(sessions[0].at("acted"), 1);
+  EXPECT_EQ(sessions[0].at("models"), json::parse(R"(["claude-mock-1"])"));
+  EXPECT_EQ(get_json(gateway.port(), "/admin/sessions?limit=0", 400).at("error").at("type"),
+            "invalid_request_error");
   // The admin policy view counts the block.
   const auto policy = get_json(gateway.port(), "/admin/policy");
   EXPECT_EQ(policy.at("policy").at("type"), "tool_filter");

@@ -57,7 +57,8 @@ async function errorOf(res) {
       message = body.error.message || message;
       type = body.error.type || '';
     }
-  } catch {
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err; // the caller gave up: not an answer
     // not JSON
   }
   if (res.status === 401 || res.status === 403) return new AuthError(res.status, message);

@@ -125,6 +125,7 @@ window.addEventListener('popstate', () => render());
 // Login
 
 function showLogin(message) {
+  if (loginShown) return; // the first refusal's message stands
   live.stream.stop();
   unmount();
   loginShown = true;

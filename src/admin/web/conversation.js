@@ -3,6 +3,7 @@
 // record). Every piece of model or tool text goes in as a text node.
 
 import { h, prettyJson, formatBytes, tryParseJson } from './dom.js';
+import { jsonEqual } from './diff.js';
 
 const LONG_TEXT = 4000;
 
@@ -122,7 +123,7 @@ export function renderMessage(message, { label, cls = '', annotate } = {}) {
  * The whole conversation: system, tools offered (folded), each message, then
  * the response the client received (and what the upstream said when it differs).
  */
-export function renderConversation(detail, { annotate } = {}) {
+export function renderConversation(detail, { annotate, diffHref } = {}) {
   const req = detail.request?.original;
   const out = [];
   if (req && typeof req === 'object') {
@@ -155,7 +156,9 @@ export function renderConversation(detail, { annotate } = {}) {
     out.push(renderMessage({ role: 'assistant', content: final.content }, {
       label: 'Assistant — as delivered', cls: 'response', annotate,
     }));
-    if (final.stop_reason) out.push(h('div.stop-reason.muted', `stop_reason: ${final.stop_reason}`));
+    const changed = original && typeof original === 'object' && !jsonEqual(original.content, final.content);
+    out.push(h('div.stop-reason.muted', final.stop_reason ? `stop_reason: ${final.stop_reason}` : null,
+      changed ? h('span.changed-note', ' · a policy changed this answer: ', diffHref ? h('a', { href: diffHref }, 'see the diff') : 'see the diff') : null));
   } else if (original && typeof original === 'object' && Array.isArray(original.content)) {
     out.push(renderMessage({ role: 'assistant', content: original.content }, { label: 'Assistant — from upstream', cls: 'response', annotate }));
   } else if (detail.error) {

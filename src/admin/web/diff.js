@@ -36,7 +36,8 @@ function middle(a, b, eq) {
   const trace = [];
   let found = -1;
   for (let d = 0; d <= max; d++) {
-    trace.push(v.slice());
+    // Only diagonals -d-1 … d+1 matter to step d's backtrack: keep just those.
+    trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
       let x;
       if (k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1])) x = v[offset + k + 1];
@@ -64,11 +65,12 @@ function middle(a, b, eq) {
   let y = m;
   for (let d = found; d > 0; d--) {
     const vd = trace[d];
+    const at = (kk) => vd[kk + d + 1];
     const k = x - y;
     let prevK;
-    if (k === -d || (k !== d && vd[offset + k - 1] < vd[offset + k + 1])) prevK = k + 1;
+    if (k === -d || (k !== d && at(k - 1) < at(k + 1))) prevK = k + 1;
     else prevK = k - 1;
-    const prevX = vd[offset + prevK];
+    const prevX = at(prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
       ops.push({ op: 'same', a: a[x - 1], b: b[y - 1] });

@@ -167,6 +167,22 @@ export function statusBadge(t) {
   return h(`span.badge.${kind}`, { title: title || undefined }, label);
 }
 
+/** Chips summing up "policy:action" words by kind (blocked, rewrote, allowed, …), for table rows. */
+export function actionSummary(actions) {
+  const kinds = new Map();
+  for (const word of actions || []) {
+    const action = word.includes(':') ? word.split(':')[1] : word;
+    const kind = actionKind(action);
+    if (!kinds.has(kind)) kinds.set(kind, []);
+    kinds.get(kind).push(word);
+  }
+  const label = { blocked: 'blocked', rewrite: 'rewrote', pass: 'allowed', info: 'acted' };
+  return ['blocked', 'rewrite', 'pass', 'info'].filter((k) => kinds.has(k)).map((k) => {
+    const words = kinds.get(k);
+    return h(`span.chip.${k}`, { title: words.join('\n') }, words.length > 1 ? `${words.length} ${label[k]}` : label[k]);
+  });
+}
+
 /** Small chips for "policy:action" words. */
 export function actionChips(actions) {
   const counts = new Map();

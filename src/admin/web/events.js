@@ -4,6 +4,8 @@
 import { h, formatTime, actionKind, shorten, tryParseJson } from './dom.js';
 
 const SPECIAL = new Set(['tool', 'id', 'arguments', 'probability', 'explanation', 'reason', 'blocked']);
+// Left out of the live feed's small cards (the transaction page shows them).
+const COMPACT_HIDDEN = new Set(['text', 'rewritten', 'judge_latency_ms', 'cached', 'scope']);
 
 function detailValue(value) {
   if (value === null) return 'null';
@@ -31,9 +33,18 @@ export function eventCard(ev, { link = false, compact = false } = {}) {
   const kind = actionKind(ev.action);
   const head = h('div.ev-head',
     h(`span.ev-action.${kind}`, String(ev.action || '').replace(/_/g, ' ')),
-    h('span.ev-policy', ev.policy || ''),
-    h('span.ev-time', formatTime(ev.at_us)));
+    h('span.ev-time', formatTime(ev.at_us)),
+    h('span.ev-policy', ev.policy || ''));
   const body = [];
+  const shown = new Set();
+  // What the text policies did, in words.
+  if (ev.action === 'replaced_text' && typeof d.count === 'number') {
+    body.push(h('p.ev-explanation', `${d.count} replacement${d.count === 1 ? '' : 's'} in content block ${d.index ?? '?'}`));
+    shown.add('count').add('index');
+  } else if (ev.action === 'blocked_content' && d.pattern !== undefined) {
+    body.push(h('p.ev-explanation', 'Text matched ', h('code', String(d.pattern)), ` in content block ${d.index ?? '?'}; the rest of the block was cut`));
+    shown.add('pattern').add('index');
+  }
   if (d.tool) {
     body.push(h('div.ev-tool', h('strong.mono', d.tool),
       d.arguments !== undefined ? h('code.ev-args', { title: detailValue(d.arguments) }, shorten(argumentsText(d.arguments), compact ? 120 : 400)) : null));
@@ -47,7 +58,7 @@ export function eventCard(ev, { link = false, compact = false } = {}) {
   if (d.explanation) body.push(h('p.ev-explanation', d.explanation));
   if (d.reason) body.push(h('p.ev-explanation', d.reason));
   if (d.error) body.push(h('p.ev-error', `judge error: ${d.error}`));
-  const rest = Object.entries(d).filter(([k]) => !SPECIAL.has(k) && k !== 'error' && !(compact && (k === 'text' || k === 'rewritten')));
+  const rest = Object.entries(d).filter(([k]) => !SPECIAL.has(k) && !shown.has(k) && k !== 'error' && !(compact && COMPACT_HIDDEN.has(k)));
   if (rest.length) {
     body.push(h('dl.ev-details', rest.map(([k, v]) => [h('dt', k), h('dd', shorten(detailValue(v), compact ? 160 : 2000))])));
   }

@@ -209,7 +209,7 @@ export function mount(root, ctx) {
       if (view === 'sessions') renderSessions(page.sessions || []);
       else renderTransactions(page.transactions || []);
     } catch (err) {
-      if (mine !== controller || err.name === 'AbortError') return;
+      if (mine !== controller || mine.signal.aborted || err.name === 'AbortError') return;
       if (err instanceof AuthError) {
         ctx.requireLogin(err.message);
         return;

@@ -41,7 +41,7 @@ export function mount(root, ctx) {
       render(data);
       setText(updated, `Updated ${new Date().toLocaleTimeString()}`);
     } catch (err) {
-      if (mine !== controller || err.name === 'AbortError') return;
+      if (mine !== controller || mine.signal.aborted || err.name === 'AbortError') return;
       if (err instanceof AuthError) {
         ctx.requireLogin(err.message);
         return;

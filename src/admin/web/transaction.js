@@ -150,7 +150,7 @@ export function mount(root, ctx) {
     if (!detail) return;
     switch (tab) {
       case 'conversation':
-        replace(body, h('div.conversation', renderConversation(detail)));
+        replace(body, h('div.conversation', renderConversation(detail, { diffHref: `/ui/transactions/${encodeURIComponent(id)}?tab=diff` })));
         break;
       case 'diff':
         replace(body, h('div.diff-view', renderDiff(detail)));
@@ -227,7 +227,7 @@ export function mount(root, ctx) {
       if (mine !== controller) return;
       renderAll();
     } catch (err) {
-      if (mine !== controller || err.name === 'AbortError') return;
+      if (mine !== controller || mine.signal.aborted || err.name === 'AbortError') return;
       if (err instanceof AuthError) {
         ctx.requireLogin(err.message);
         return;

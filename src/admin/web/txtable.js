@@ -2,7 +2,7 @@
 // and row heights, cells updated in place (a streaming row never changes the
 // layout around it).
 
-import { h, setText, replace, formatTime, formatDuration, formatCount, formatBytes, shorten, statusBadge, actionChips } from './dom.js';
+import { h, setText, replace, formatTime, formatDuration, formatCount, formatBytes, shorten, statusBadge, actionSummary } from './dom.js';
 
 export const COLUMNS = [
   ['time', 'Time', 'When it started'],
@@ -50,7 +50,8 @@ export function updateRow(tr, t, { nowUs, sessionLink } = {}) {
   if (tr.dataset.sig !== signature) {
     tr.dataset.sig = signature;
     replace(cells[1], statusBadge(t));
-    replace(cells[7], actionChips(t.policy_actions));
+    replace(cells[7], actionSummary(t.policy_actions));
+    cells[7].title = (t.policy_actions || []).join('\n');
   }
   const model = t.upstream_model && t.upstream_model !== t.model ? `${t.model} → ${t.upstream_model}` : t.model || '';
   setText(cells[2], model);
