@@ -49,6 +49,28 @@ CREATE INDEX transactions_model ON transactions (model, started_at_us DESC, id D
 CREATE INDEX transactions_session ON transactions (session_id, started_at_us DESC, id DESC);
 CREATE INDEX transactions_status ON transactions (status, started_at_us DESC, id DESC);
 )sql"},
+    // Free-text search through an FTS5 trigram index kept by triggers; older
+    // rows get their bodies' beginnings as search text.
+    Migration{2, "search", R"sql(
+ALTER TABLE transactions ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+UPDATE transactions SET search_text = lower(substr(original_request, 1, 32768) || char(10) ||
+  substr(original_response, 1, 16384) || char(10) || substr(final_response, 1, 16384));
+CREATE VIRTUAL TABLE transactions_search USING fts5(
+  search_text, content='transactions', content_rowid='rowid', tokenize='trigram case_sensitive 1');
+INSERT INTO transactions_search(transactions_search) VALUES ('rebuild');
+CREATE TRIGGER transactions_search_insert AFTER INSERT ON transactions BEGIN
+  INSERT INTO transactions_search(rowid, search_text) VALUES (new.rowid, new.search_text);
+END;
+CREATE TRIGGER transactions_search_delete AFTER DELETE ON transactions BEGIN
+  INSERT INTO transactions_search(transactions_search, rowid, search_text)
+    VALUES ('delete', old.rowid, old.search_text);
+END;
+CREATE TRIGGER transactions_search_update AFTER UPDATE ON transactions BEGIN
+  INSERT INTO transactions_search(transactions_search, rowid, search_text)
+    VALUES ('delete', old.rowid, old.search_text);
+  INSERT INTO transactions_search(rowid, search_text) VALUES (new.rowid, new.search_text);
+END;
+)sql"},
 };
 
 // PostgreSQL: every text column is COLLATE "C" so that ordering by id, and the
@@ -91,6 +113,14 @@ CREATE INDEX transactions_started ON transactions (started_at_us DESC, id DESC);
 CREATE INDEX transactions_model ON transactions (model, started_at_us DESC, id DESC);
 CREATE INDEX transactions_session ON transactions (session_id, started_at_us DESC, id DESC);
 CREATE INDEX transactions_status ON transactions (status, started_at_us DESC, id DESC);
+)sql"},
+    // Free-text search through a pg_trgm index (pg_trgm ships with PostgreSQL).
+    Migration{2, "search", R"sql(
+ALTER TABLE transactions ADD COLUMN search_text TEXT COLLATE "C" NOT NULL DEFAULT '';
+UPDATE transactions SET search_text = lower((substr(original_request, 1, 32768) || chr(10) ||
+  substr(original_response, 1, 16384) || chr(10) || substr(final_response, 1, 16384)) COLLATE "C");
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX transactions_search ON transactions USING gin (search_text gin_trgm_ops);
 )sql"},
 };
 

@@ -189,6 +189,8 @@ describe('web UI: pages against a gateway with a policy chain', () => {
     // `slow`: 20 deltas, 150 ms apart — three seconds of streaming to watch.
     const { res, id } = await send(url, { scenario: 'slow', stream: true, delayMs: 150 });
     await row(page, id).locator('.badge.running').waitFor();
+    // transaction_progress events (about one a second) show the bytes sent so far.
+    await row(page, id).locator('td.c-tokens', { hasText: /streaming \d+(\.\d)? (B|KiB)/ }).waitFor({ timeout: 2_500 });
     assert.match(await row(page, id).locator('td.c-model').textContent(), new RegExp(MODEL));
     assert.match(await row(page, id).locator('td.c-session').textContent(), /ui-session-1/);
     const body = await res.text();
@@ -270,7 +272,14 @@ describe('web UI: pages against a gateway with a policy chain', () => {
     // A word that is nowhere.
     await page.locator('input.search').fill('zyzzyva-not-there');
     await page.locator('.message', { hasText: 'No transactions match.' }).waitFor();
-    // Sessions view.
+    await ui.close();
+  });
+
+  test('history: the sessions view lists sessions and opens one; the caller filter', TEST, async () => {
+    const other = await exchange(url, { scenario: 'text', key: 'sk-ant-ui-test-other-caller-0002', session: 'ui-session-5' });
+    await recorded(url, other.id);
+    const ui = await openPage();
+    const { page } = ui;
     await page.goto(`${url}/ui/history?view=sessions`);
     const sessionRow = page.locator('tr.session-row[data-id="ui-session-2"]');
     await sessionRow.waitFor();
@@ -278,13 +287,55 @@ describe('web UI: pages against a gateway with a policy chain', () => {
     await sessionRow.click();
     await page.waitForURL(/\/ui\/history\?session=ui-session-2/);
     await row(page, ids.bash).waitFor();
+    // The caller column filters by caller: the request sent with another key is not listed.
+    const { caller } = await recorded(url, ids.bash);
+    await page.goto(`${url}/ui/history`);
+    await row(page, other.id).waitFor();
+    await row(page, ids.bash).locator('td.c-caller a').click();
+    await page.waitForURL(new RegExp(`/ui/history\\?caller=${caller}$`));
+    await page.waitForFunction(([c, otherId]) => {
+      const cells = [...document.querySelectorAll('tr.tx-row td.c-caller')];
+      return cells.length > 1 && cells.every((td) => td.textContent === c) &&
+        !document.querySelector(`tr[data-id="${otherId}"]`) && !document.querySelector('.history-wrap.loading');
+    }, [caller, other.id]);
+    await ui.close();
+  });
+
+  test('history: pages of 50 with the server\'s cursor, older and newer', TEST, async () => {
+    const sent = [];
+    for (let batch = 0; batch < 7; batch++) {
+      const round = await Promise.all(Array.from({ length: 8 }, () => exchange(url, { scenario: 'text', session: 'ui-pages' })));
+      sent.push(...round.map((r) => r.id));
+    }
+    await recorded(url, sent[sent.length - 1]);
+    for (const id of sent) await recorded(url, id);
+    const ui = await openPage();
+    const { page } = ui;
+    await page.goto(`${url}/ui/history?session=ui-pages`);
+    const ids = () => page.locator('tr.tx-row').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+    await page.waitForFunction(() => document.querySelectorAll('tr.tx-row').length === 50);
+    const first = await ids();
+    assert.equal(await page.locator('.page-label').textContent(), 'Page 1');
+    assert.ok(await page.getByRole('button', { name: '← Newer' }).isDisabled());
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await page.waitForURL(/cursor=/);
+    await page.waitForFunction(() => document.querySelectorAll('tr.tx-row').length === 6 && !document.querySelector('.history-wrap.loading'));
+    const second = await ids();
+    assert.equal(await page.locator('.page-label').textContent(), 'Page 2');
+    assert.ok(await page.getByRole('button', { name: 'Older →' }).isDisabled(), 'the last page');
+    assert.deepEqual([...first, ...second].sort(), [...sent].sort(), 'both pages together: every transaction once');
+    await page.keyboard.press('[');
+    await page.waitForFunction(() => document.querySelectorAll('tr.tx-row').length === 50);
+    assert.deepEqual(await ids(), first);
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelectorAll('tr.tx-row').length === 6);
     await ui.close();
   });
 
   test('transaction: the conversation, and the diff showing the replaced text beside its policy event', TEST, async () => {
     const ui = await openPage();
     const { page } = ui;
-    await page.goto(`${url}/ui/history`);
+    await page.goto(`${url}/ui/history?session=ui-session-4`);
     await row(page, ids.text).click();
     await page.waitForURL(new RegExp(`/ui/transactions/${ids.text}$`));
     const response = page.locator('.msg.response');
@@ -422,6 +473,7 @@ describe('web UI: pages against a gateway with a policy chain', () => {
     await page.locator('.facts').waitFor();
     await page.keyboard.press('Backspace');
     await page.waitForURL(/\/ui\/history$/);
+    await page.locator(`tr.tx-row.selected[data-id="${second}"]`).waitFor();
     await page.keyboard.press('g');
     await page.keyboard.press('p');
     await page.waitForURL(/\/ui\/policy$/);

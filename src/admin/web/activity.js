@@ -72,11 +72,16 @@ export function mount(root, ctx) {
       tableWrap,
       h('aside.ev-panel', { 'aria-label': 'Policy events' }, h('h2', 'Policy events'), cardsEmpty, cards))));
 
-  const nav = new ListNav(tbody, { onOpen: (row) => ctx.navigate(`/ui/transactions/${encodeURIComponent(row.dataset.id)}`) });
+  const nav = new ListNav(tbody, {
+    onOpen: (row) => ctx.navigate(`/ui/transactions/${encodeURIComponent(row.dataset.id)}`),
+    selectedId: ctx.state?.selected ?? null,
+  });
   tbody.addEventListener('click', (e) => {
     const row = e.target.closest('tr[data-id]');
-    if (!row || e.target.closest('a')) return;
+    if (!row) return;
     nav.select(row, { scroll: false });
+    nav.remember();
+    if (e.target.closest('a')) return; // the link navigates itself
     ctx.navigate(`/ui/transactions/${encodeURIComponent(row.dataset.id)}`);
   });
 
@@ -143,6 +148,7 @@ export function mount(root, ctx) {
     const nowUs = live.serverNowUs();
     reconcile(tbody, shown, (t) => t.id, () => createRow(), (tr, t) => updateRow(tr, t, { nowUs, sessionLink }));
     nav.refresh();
+    nav.restore();
     empty.hidden = shown.length > 0;
     table.classList.toggle('is-empty', shown.length === 0);
     const running = all.filter((t) => t.state === 'running').length;

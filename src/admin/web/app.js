@@ -127,6 +127,7 @@ window.addEventListener('popstate', () => render());
 function showLogin(message) {
   if (loginShown) return; // the first refusal's message stands
   live.stream.stop();
+  live.stream.setState('auth', { message });
   unmount();
   loginShown = true;
   document.title = 'Sign in · Warden';

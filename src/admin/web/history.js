@@ -82,19 +82,23 @@ export function mount(root, ctx) {
     if (view === 'sessions') go({ view: 'transactions', params: { session: row.dataset.id } });
     else ctx.navigate(`/ui/transactions/${encodeURIComponent(row.dataset.id)}`);
   };
-  const navTx = new ListNav(tbody, { onOpen: open });
-  const navSessions = new ListNav(sessionsBody, { onOpen: open });
+  const remembered = ctx.state?.selected ?? null;
+  const navTx = new ListNav(tbody, { onOpen: open, selectedId: view === 'transactions' ? remembered : null });
+  const navSessions = new ListNav(sessionsBody, { onOpen: open, selectedId: view === 'sessions' ? remembered : null });
   const nav = () => (view === 'sessions' ? navSessions : navTx);
   for (const body of [tbody, sessionsBody]) {
     body.addEventListener('click', (e) => {
       const row = e.target.closest('tr[data-id]');
-      if (!row || e.target.closest('a')) return;
+      if (!row) return;
       nav().select(row, { scroll: false });
+      nav().remember();
+      if (e.target.closest('a')) return; // the link navigates itself
       open(row);
     });
   }
 
   const sessionLink = (s) => `/ui/history?session=${encodeURIComponent(s)}`;
+  const callerLink = (c) => `/ui/history?caller=${encodeURIComponent(c)}`;
 
   // --- state ↔ URL ---------------------------------------------------------
   function readParams(query) {
@@ -240,8 +244,9 @@ export function mount(root, ctx) {
 
   function renderTransactions(items) {
     reconcile(tbody, items.map((t) => ({ ...t, state: 'finished' })), (t) => t.id, () => createRow(),
-      (tr, t) => updateRow(tr, t, { sessionLink }));
+      (tr, t) => updateRow(tr, t, { sessionLink, callerLink }));
     navTx.refresh();
+    navTx.restore();
     if (!items.length) {
       setText(message, Object.keys(params).some((k) => k !== 'cursor') ? 'No transactions match.' : 'No transactions recorded yet.');
     }
@@ -269,6 +274,7 @@ export function mount(root, ctx) {
       setText(c[7], `${formatTime(s.first_at_us)}${s.last_at_us && s.first_at_us ? ` · ${formatDuration(s.last_at_us - s.first_at_us)}` : ''}`);
     });
     navSessions.refresh();
+    navSessions.restore();
     if (!items.length) setText(message, params.q ? 'No sessions match.' : 'No sessions recorded yet.');
   }
 

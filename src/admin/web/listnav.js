@@ -3,11 +3,26 @@
 
 export class ListNav {
   /** container: the element holding the rows; onOpen(row) when Enter is pressed or a row clicked. */
-  constructor(container, { rowSelector = '[data-id]', onOpen } = {}) {
+  constructor(container, { rowSelector = '[data-id]', onOpen, selectedId = null } = {}) {
     this.container = container;
     this.rowSelector = rowSelector;
     this.onOpen = onOpen;
-    this.selectedId = null;
+    this.selectedId = selectedId;
+    this.restored = selectedId === null;
+  }
+
+  /** Remembers the selection in the current history entry, so "back" finds it again. */
+  remember() {
+    window.history.replaceState({ ...window.history.state, selected: this.selectedId }, '');
+  }
+
+  /** After the first render that has the remembered row: scroll it into view. */
+  restore() {
+    if (this.restored) return;
+    const row = this.selected();
+    if (!row) return;
+    this.restored = true;
+    row.scrollIntoView({ block: 'center' });
   }
 
   rows() {
@@ -66,6 +81,7 @@ export class ListNav {
       case 'Enter': {
         const row = this.selected();
         if (row && this.onOpen) {
+          this.remember();
           this.onOpen(row);
           return true;
         }

@@ -147,6 +147,8 @@ export function mount(root, ctx) {
 
   function renderBody() {
     renderTabs();
+    // The diff places each event beside its block: no need for the list above it.
+    events.hidden = tab === 'diff';
     if (!detail) return;
     switch (tab) {
       case 'conversation':

@@ -31,7 +31,7 @@ export function createRow() {
 }
 
 /** Fills the row's cells from `t`; `nowUs` (server clock) for running rows' elapsed time. */
-export function updateRow(tr, t, { nowUs, sessionLink } = {}) {
+export function updateRow(tr, t, { nowUs, sessionLink, callerLink } = {}) {
   const cells = tr.children;
   const running = t.state === 'running';
   const signature = [t.state, t.status, t.outcome, (t.policy_actions || []).join(' '), t.error].join('|');
@@ -58,8 +58,15 @@ export function updateRow(tr, t, { nowUs, sessionLink } = {}) {
   cells[2].title = [model, t.provider, t.endpoint, t.stream ? 'stream' : ''].filter(Boolean).join(' · ');
   cells[2].classList.toggle('streamed', !!t.stream);
 
-  setText(cells[3], t.caller || '—');
-  cells[3].title = t.caller || 'no key';
+  if (callerLink && t.caller) {
+    if (cells[3].dataset.caller !== t.caller) {
+      cells[3].dataset.caller = t.caller;
+      replace(cells[3], h('a.callerlink', { href: callerLink(t.caller) }, t.caller));
+    }
+  } else {
+    setText(cells[3], t.caller || '—');
+  }
+  cells[3].title = t.caller ? `Caller ${t.caller} (a hash of its key)` : 'no key';
   if (sessionLink && t.session_id) {
     if (!cells[4].firstChild || cells[4].firstChild.nodeName !== 'A' || cells[4].dataset.session !== t.session_id) {
       cells[4].dataset.session = t.session_id;

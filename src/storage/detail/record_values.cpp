@@ -1,5 +1,6 @@
 #include "storage/detail/record_values.hpp"
 
+#include "storage/detail/search_text.hpp"
 #include "storage/detail/storable_text.hpp"
 
 namespace warden::storage::detail {
@@ -39,6 +40,7 @@ std::vector<SqlValue> record_values(const TransactionRecord& r) {
   text(r.ingress);
   text(r.egress);
   text(r.policy_events);
+  text(search_text_of(r));
   return v;
 }
 

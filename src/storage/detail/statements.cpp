@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "storage/detail/search_text.hpp"
 #include "storage/detail/storable_text.hpp"
 
 namespace warden::storage::detail {
@@ -50,7 +51,8 @@ std::string upsert_sql(Dialect dialect) {
 }
 
 std::string get_sql(Dialect dialect) {
-  return "SELECT " + column_list(kColumns.size()) +
+  // All but search_text, which is only for the index.
+  return "SELECT " + column_list(kColumns.size() - 1) +
          " FROM transactions WHERE id = " + placeholder(dialect, 1);
 }
 
@@ -105,16 +107,24 @@ core::Result<Statement> list_statement(const TransactionQuery& query, Dialect di
           core::ErrorKind::kInvalidRequest,
           "the search text is longer than " + std::to_string(kMaxSearchBytes) + " bytes");
     }
-    // SQLite's LIKE folds ASCII case only; so does ILIKE on the "C"-collated
-    // PostgreSQL columns, so both find the same rows.
-    const std::string p = bind("%" + escape_like(query.text) + "%");
-    const std::string like = dialect == Dialect::kSqlite ? " LIKE " : " ILIKE ";
-    std::string any;
-    for (std::string_view column :
-         {"original_request", "final_request", "original_response", "final_response"}) {
-      any += (any.empty() ? "(" : " OR ") + std::string(column) + like + p + " ESCAPE '\\'";
+    // Both through an index of trigrams over the ASCII-folded search text:
+    // SQLite's FTS5 trigram table matches a phrase of 3+ characters as a
+    // substring (shorter ones scan the column); PostgreSQL's pg_trgm serves LIKE.
+    const std::string folded = storable_text(fold_ascii(query.text));
+    const auto characters = std::count_if(folded.begin(), folded.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a UTF-8 continuation byte
+    });
+    if (dialect == Dialect::kSqlite && characters >= 3) {
+      std::string phrase = "\"";
+      for (char c : folded) phrase += c == '"' ? std::string("\"\"") : std::string(1, c);
+      phrase += '"';
+      where.push_back("rowid IN (SELECT rowid FROM transactions_search WHERE transactions_search MATCH " +
+                      bind(phrase) + ")");
+    } else if (dialect == Dialect::kSqlite) {
+      where.push_back("instr(search_text, " + bind(folded) + ") > 0");
+    } else {
+      where.push_back("search_text LIKE " + bind("%" + escape_like(folded) + "%") + " ESCAPE '\\'");
     }
-    where.push_back(any + ")");
   }
 
   if (query.before_started_at_us) {

@@ -27,14 +27,16 @@ struct Statement {
 
 // The order of the columns in the INSERT and in every SELECT of records; the
 // first kMetadataColumns are what list() returns.
-inline constexpr std::array<std::string_view, 30> kColumns = {
+inline constexpr std::array<std::string_view, 31> kColumns = {
     "id", "trace_id", "started_at_us", "upstream_first_byte_us", "client_first_byte_us",
     "duration_us", "endpoint", "dialect", "provider", "model", "upstream_model", "stream", "status",
     "outcome", "error", "input_tokens", "output_tokens", "cache_read_tokens",
     "cache_creation_tokens", "caller", "session_id", "policy_actions",
     // bodies
     "request_headers", "original_request", "final_request", "original_response", "final_response",
-    "ingress", "egress", "policy_events"};
+    "ingress", "egress", "policy_events",
+    // written, never read back: what text search looks at (search_text.hpp)
+    "search_text"};
 inline constexpr std::size_t kMetadataColumns = 22;
 
 inline constexpr std::size_t kMaxListLimit = 1000;
