@@ -12,8 +12,9 @@ packages=(
   curl
 )
 if [[ "${1:-}" == "--test" ]]; then
-  # The tests start their own throwaway PostgreSQL and Redis (scripts/test-services.sh).
-  packages+=(nodejs postgresql redis-server sqlite3)
+  # The tests start their own throwaway PostgreSQL and Redis (scripts/test-services.sh);
+  # the UI tests drive Debian's Chromium through playwright-core.
+  packages+=(nodejs postgresql redis-server sqlite3 chromium)
 fi
 
 missing=()
