@@ -202,6 +202,14 @@ describe('web UI: pages against a gateway with a policy chain', () => {
     assert.match(await row(page, id).locator('td.c-duration').textContent(), /\d(\.\d+)? s/);
     assert.equal(await row(page, id).locator('.chip.rewrite').count(), 1, 'the replaced text shows as a chip');
     ids.slow = id;
+    // Pause (p) holds the view still while traffic goes on; resume shows it.
+    await page.keyboard.press('p');
+    await page.locator('button.pause[aria-pressed="true"]').waitFor();
+    const held = await exchange(url, { scenario: 'text', session: 'ui-session-1' });
+    await page.locator('button.pause', { hasText: /Resume \(\d+ new\)/ }).waitFor();
+    assert.equal(await row(page, held.id).count(), 0, 'paused: no new row');
+    await page.keyboard.press('p');
+    await row(page, held.id).locator('.badge.ok').waitFor();
     await ui.close();
   });
 
@@ -365,6 +373,46 @@ describe('web UI: pages against a gateway with a policy chain', () => {
     await page.waitForURL(/tab=json/);
     const json = JSON.parse(await page.locator('pre.raw.json').textContent());
     assert.equal(json.id, ids.bash);
+    await ui.close();
+  });
+
+  test('transaction: a multi-turn conversation — tool calls with arguments, tool results, thinking collapsed', TEST, async () => {
+    const res = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': CLIENT_KEY, 'x-mock-scenario': 'thinking' },
+      body: JSON.stringify({
+        model: MODEL,
+        max_tokens: 1024,
+        system: 'You are a careful assistant.',
+        tools: [{ name: 'get_weather', description: 'Weather for a place', input_schema: { type: 'object' } }],
+        messages: [
+          { role: 'user', content: 'What is the weather in Paris?' },
+          { role: 'assistant', content: [{ type: 'text', text: 'Let me check.' },
+            { type: 'tool_use', id: 'toolu_ui_1', name: 'get_weather', input: { location: 'Paris, FR', unit: 'celsius' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_ui_1', content: '18 °C and sunny' }] },
+        ],
+      }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    await res.text();
+    const id = res.headers.get('x-warden-transaction-id');
+    await recorded(url, id);
+    const ui = await openPage();
+    const { page } = ui;
+    await page.goto(`${url}/ui/transactions/${id}`);
+    await page.locator('.msg.response').waitFor();
+    assert.match(await page.locator('.msg.role-system').textContent(), /You are a careful assistant\./);
+    assert.match(await page.locator('.msg.role-tools').textContent(), /Tools offered · 1/);
+    const call = page.locator('.tool-use[data-tool-id="toolu_ui_1"]');
+    assert.match(await call.textContent(), /get_weather/);
+    assert.match(await call.locator('dl.args').textContent(), /location\s*Paris, FR/);
+    assert.match(await page.locator('.tool-result').textContent(), /toolu_ui_1[\s\S]*18 °C and sunny/);
+    const thinking = page.locator('.msg.response details.thinking');
+    assert.equal(await thinking.evaluate((d) => d.open), false, 'thinking starts collapsed');
+    assert.equal(await thinking.locator('.text').isVisible(), false);
+    await thinking.locator('summary').click();
+    assert.match(await thinking.locator('.text').textContent(), /The user wants a greeting/);
+    assert.match(await page.locator('.msg.response').textContent(), /Hello after thinking\./);
     await ui.close();
   });
 

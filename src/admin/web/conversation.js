@@ -114,7 +114,7 @@ export function renderMessage(message, { label, cls = '', annotate } = {}) {
   const blocks = contentBlocks(message);
   const hasOnlyResults = blocks.length > 0 && blocks.every((b) => b && b.type === 'tool_result');
   const roleName = label || (hasOnlyResults ? 'Tool result' : ROLE_LABEL[role] || role);
-  return h(`section.msg.role-${role}${cls ? `.${cls}` : ''}`,
+  return h(`section.msg.role-${hasOnlyResults ? 'tool' : role}${cls ? `.${cls}` : ''}`,
     h('div.msg-role', roleName),
     h('div.msg-body', blocks.length ? blocks.map((b) => renderBlock(b, { annotate })) : h('div.muted', '(no content)')));
 }

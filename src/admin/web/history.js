@@ -60,7 +60,7 @@ export function mount(root, ctx) {
   const sessionsTable = h('table.sessions-table',
     h('colgroup', ['last', 'session', 'count', 'tokens', 'models', 'actions', 'errors', 'first'].map((c) => h(`col.s-${c}`))),
     h('thead', h('tr', [['last', 'Last activity'], ['session', 'Session'], ['count', 'Transactions'], ['tokens', 'Tokens in → out'],
-      ['models', 'Models'], ['actions', 'Policy actions'], ['errors', 'Errors'], ['first', 'Started']].map(([c, l]) => h(`th.s-${c}`, { scope: 'col' }, l)))),
+      ['models', 'Models'], ['actions', 'Policy acted'], ['errors', 'Errors'], ['first', 'Started']].map(([c, l]) => h(`th.s-${c}`, { scope: 'col' }, l)))),
     sessionsBody);
   const newer = h('button.pager-btn', { type: 'button', title: 'Newer ( [ )' }, '← Newer');
   const older = h('button.pager-btn', { type: 'button', title: 'Older ( ] )' }, 'Older →');
@@ -267,8 +267,10 @@ export function mount(root, ctx) {
       setText(c[3], `${formatCount(s.input_tokens || 0)} → ${formatCount(s.output_tokens || 0)}`);
       setText(c[4], (s.models || []).join(', '));
       c[4].title = (s.models || []).join(', ');
-      setText(c[5], s.actions ? formatCount(s.actions) : '—');
-      c[5].classList.toggle('hot', s.actions > 0);
+      // Transactions in which a policy acted ("acted"; "actions" in the first draft of the API).
+      const acted = s.acted ?? s.actions ?? 0;
+      setText(c[5], acted ? formatCount(acted) : '—');
+      c[5].classList.toggle('hot', acted > 0);
       setText(c[6], s.errors ? formatCount(s.errors) : '—');
       c[6].classList.toggle('hot', s.errors > 0);
       setText(c[7], `${formatTime(s.first_at_us)}${s.last_at_us && s.first_at_us ? ` · ${formatDuration(s.last_at_us - s.first_at_us)}` : ''}`);
