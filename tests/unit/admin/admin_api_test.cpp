@@ -99,7 +99,8 @@ struct Records {
     b.session_id = "s2";
     b.policy_actions = "string_replacement:replaced_text tool_filter:blocked_tool_call";
     b.original_request = R"({"model":"gpt-b","messages":[]})";
-    b.final_request = R"({"model":"claude-b","messages":[],"max_tokens":1024})";
+    b.final_request =
+        R"({"model":"claude-b","max_tokens":1024,"messages":[{"role":"user","content":"translated turn"}]})";
 
     auto c = record("txn_c", now - 3 * kDayUs);
     c.outcome = "blocked";
@@ -210,8 +211,9 @@ TEST_F(AdminApiTest, FiltersMapToTheirFields) {
   EXPECT_EQ(ids("/admin/transactions?action=string_replacement:replaced_text"), (Ids{"txn_b"}));
   EXPECT_EQ(ids("/admin/transactions?action=blocked"), (Ids{"txn_c"}));
   EXPECT_EQ(ids("/admin/transactions?q=needle"), (Ids{"txn_a"}));  // ASCII case ignored
-  EXPECT_EQ(ids("/admin/transactions?q=max_tokens"), (Ids{"txn_b"}));  // the final request too
-  EXPECT_EQ(ids("/admin/transactions?q=%22HI%22"), (Ids{"txn_a"}));  // percent-decoded
+  EXPECT_EQ(ids("/admin/transactions?q=translated"), (Ids{"txn_b"}));  // the final request too
+  EXPECT_EQ(ids("/admin/transactions?q=max_tokens"), Ids{});  // the user's words, not the JSON
+  EXPECT_EQ(ids("/admin/transactions?q=the%20NEEDLE"), (Ids{"txn_a"}));  // percent-decoded
   EXPECT_EQ(ids("/admin/transactions?model=claude-a&outcome=blocked"), (Ids{"txn_c"}));
   EXPECT_EQ(ids("/admin/transactions?model=claude-a&status=429"), Ids{});
   EXPECT_EQ(ids("/admin/transactions?limit=2"), (Ids{"txn_a", "txn_b"}));
