@@ -21,7 +21,6 @@ struct Transaction {
   core::Dialect client_dialect = core::Dialect::kAnthropic;
   core::Dialect upstream_dialect = core::Dialect::kAnthropic;
   bool upstream_stream = false;   // the upstream answered with an event stream
-  bool final_request_same = true; // the upstream got the client's bytes unchanged
   core::ByteCapture ingress;      // the upstream's body
   core::ByteCapture egress;       // what the client got
   Clock::time_point started = Clock::now();

@@ -147,7 +147,6 @@ core::Result<std::string> upstream_body(const Exchange& x) {
       request.body_modified = true;
     }
     if (!request.body_modified) return request.original_body;
-    x.tx.final_request_same = false;
     x.tx.record.final_request = json::serialize(request.body);
     return x.tx.record.final_request;
   }
@@ -158,7 +157,6 @@ core::Result<std::string> upstream_body(const Exchange& x) {
                                                         provider.config.default_max_tokens);
   if (!translated) return tl::unexpected(std::move(translated.error()));
   (*translated)["model"] = x.route.upstream_model;
-  x.tx.final_request_same = false;
   x.tx.record.final_request = json::serialize(*translated);
   return x.tx.record.final_request;
 }
