@@ -207,7 +207,9 @@ asio::awaitable<Reply> AdminApi::handle(std::string_view target) {
   if (path == kTransactions) co_return co_await list(target);
   if (path.starts_with(kTransactions) && path[kTransactions.size()] == '/') {
     const std::string_view id = path.substr(kTransactions.size() + 1);
-    if (!id.empty() && id.find('/') == std::string_view::npos) co_return co_await one(std::string(id));
+    if (!id.empty() && id.find('/') == std::string_view::npos) {
+      co_return co_await one(std::string(id), target);
+    }
   }
   if (path == "/admin/policy") co_return co_await policy();
   if (path == "/admin/sessions") co_return co_await sessions(target);
@@ -267,12 +269,24 @@ asio::awaitable<Reply> AdminApi::sessions(std::string_view target) {
   co_return ok(json::object{{"sessions", std::move(items)}, {"next_cursor", next}});
 }
 
-asio::awaitable<Reply> AdminApi::one(std::string id) {
+asio::awaitable<Reply> AdminApi::one(std::string id, std::string_view target) {
+  auto url = urls::parse_origin_form(target);
+  if (!url) co_return error_reply(400, "invalid_request_error", "The request target is not a valid URL");
+  bool with_bodies = true;  // ?bodies=false: the summary and policy events only (the live view)
+  for (const auto& param : url->params()) {
+    if (param.key != "bodies" || (param.value != "true" && param.value != "false")) {
+      co_return error_reply(400, "invalid_request_error",
+                            "the only parameter here is 'bodies' (true or false)");
+    }
+    with_bodies = param.value == "true";
+  }
   auto found = co_await reader_.get(id);
   if (!found) co_return store_failed(found.error());
   if (!*found) co_return error_reply(404, "not_found_error", "No transaction with id '" + id + "'");
   const auto& r = **found;
   json::object out = observability::record_summary(r);
+  out["policy_events"] = body_value(r.policy_events);
+  if (!with_bodies) co_return ok(out);
   const bool bodies = !r.original_request.empty();
   out["request_headers"] = body_value(r.request_headers);
   out["request"] = {{"original", body_value(r.original_request)},
@@ -283,7 +297,6 @@ asio::awaitable<Reply> AdminApi::one(std::string id) {
                      {"final", body_value(r.final_response)}};
   out["ingress"] = text_or_null(r.ingress);
   out["egress"] = text_or_null(r.egress);
-  out["policy_events"] = body_value(r.policy_events);
   co_return ok(out);
 }
 

@@ -7,7 +7,8 @@
 //                                 outcome, action, session, caller, q (free text),
 //                                 limit (≤ 1000), cursor (from the last page)
 //   GET /admin/transactions/{id}  one transaction: original vs final request
-//                                 and response, raw bytes, policy events
+//                                 and response, raw bytes, policy events;
+//                                 ?bodies=false: the summary and events only
 //   GET /admin/sessions           sessions by latest activity: counts, tokens,
 //                                 models; filters from, to, q (session id
 //                                 text), limit, cursor
@@ -43,7 +44,7 @@ class AdminApi final {
 
  private:
   boost::asio::awaitable<Reply> list(std::string_view target);
-  boost::asio::awaitable<Reply> one(std::string id);
+  boost::asio::awaitable<Reply> one(std::string id, std::string_view target);
   boost::asio::awaitable<Reply> policy();
   boost::asio::awaitable<Reply> sessions(std::string_view target);
 

@@ -196,6 +196,12 @@ TEST(Recording, ASessionWithABlockedToolCallReadsBackAsAConversation) {
   const auto found = get_json(gateway.port(), "/admin/transactions?q=PINEAPPLES");
   ASSERT_EQ(found.at("transactions").as_array().size(), 1u);
   EXPECT_EQ(str(found.at("transactions").at(0).at("id")), third);
+  // The light form the live view uses: the summary and the events only.
+  const auto light = get_json(gateway.port(), "/admin/transactions/" + second + "?bodies=false").as_object();
+  EXPECT_EQ(light.at("policy_events"), two.at("policy_events"));
+  EXPECT_FALSE(light.contains("ingress"));
+  EXPECT_FALSE(light.contains("request"));
+  get_json(gateway.port(), "/admin/transactions/" + second + "?bodies=maybe", 400);
   // The session list sums the session up.
   const auto sessions = get_json(gateway.port(), "/admin/sessions").at("sessions").as_array();
   ASSERT_EQ(sessions.size(), 1u);

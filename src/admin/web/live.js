@@ -104,7 +104,7 @@ class LiveStore {
     const found = [];
     for (const t of summaries) {
       try {
-        const detail = await getJson(`/admin/transactions/${encodeURIComponent(t.id)}`);
+        const detail = await getJson(`/admin/transactions/${encodeURIComponent(t.id)}?bodies=false`);
         for (const ev of detail.policy_events || []) {
           found.push({ ...ev, transaction_id: t.id, model: t.model, session_id: t.session_id });
         }
