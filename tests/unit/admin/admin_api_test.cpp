@@ -2,6 +2,7 @@
 // list filters, parameter errors (400, naming the parameter), cursor paging,
 // the detail view's shape, 404s and the policy view's counts.
 
+#include "support/temp_store_dir.hpp"
 #include "admin/admin_api.hpp"
 
 #include <cstdlib>
@@ -33,24 +34,7 @@ constexpr std::int64_t kMinuteUs = 60LL * 1000 * 1000;
 constexpr std::int64_t kHourUs = 60 * kMinuteUs;
 constexpr std::int64_t kDayUs = 24 * kHourUs;
 
-// A fresh directory, removed with everything in it at the end.
-class TempDir final {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "warden_admin_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string store_url() const { return "sqlite://" + path_ + "/warden.db"; }
-
- private:
-  std::string path_;
-};
+using TempDir = warden::testing::TempStoreDir;
 
 TransactionRecord record(std::string id, std::int64_t started_at_us) {
   TransactionRecord r;

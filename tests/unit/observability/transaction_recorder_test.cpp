@@ -4,6 +4,7 @@
 // queue drops (and counts) instead of waiting for a slow store; retention
 // deletes old records on the writer's first sweep.
 
+#include "support/temp_store_dir.hpp"
 #include "observability/transaction_recorder.hpp"
 
 #include <chrono>
@@ -42,25 +43,7 @@ constexpr std::string_view kKey = "sk-ant-api03-recorder-test-key-0123456789abcd
 
 // --- Helpers -------------------------------------------------------------------------------
 
-// A fresh directory, removed with everything in it at the end.
-class TempDir final {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "warden_recorder_XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string store_url() const { return "sqlite://" + path_ + "/warden.db"; }
-  bool ok() const { return !path_.empty(); }
-
- private:
-  std::string path_;
-};
+using TempDir = warden::testing::TempStoreDir;
 
 std::unique_ptr<storage::Store> open(const std::string& url) {
   auto store = storage::open_store(url);
