@@ -229,14 +229,9 @@ live.subscribe((change) => {
 
 const THEME_KEY = 'warden.theme';
 
-function effectiveTheme() {
-  const stored = localStorage.getItem(THEME_KEY);
-  if (stored === 'dark' || stored === 'light') return stored;
-  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
-}
-
+// theme.js has set data-theme already (stored choice, else the system's).
 function toggleTheme() {
-  const next = effectiveTheme() === 'dark' ? 'light' : 'dark';
+  const next = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
   try {
     localStorage.setItem(THEME_KEY, next);
   } catch {
