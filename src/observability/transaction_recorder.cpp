@@ -21,6 +21,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::int64_t kSweepEveryUs = 3600LL * 1000 * 1000;
+constexpr auto kGroupCommitWindow = std::chrono::milliseconds(20);
 constexpr std::int64_t kDropLogEveryUs = 10LL * 1000 * 1000;
 
 std::string_view dialect_name(core::Dialect d) {
@@ -354,6 +355,11 @@ void TransactionRecorder::run() {
       wake_.wait_for(lock, std::chrono::seconds(60),
                      [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) break;
+      // Group commit: each write is one database transaction, whose page
+      // writes (and new full-text segment) cost about the same for 1 record
+      // as for 100; under load, waiting a moment for more is far cheaper.
+      wake_.wait_for(lock, kGroupCommitWindow,
+                     [&] { return stopping_ || queue_.size() >= options_.batch_size; });
       while (!queue_.empty() && batch.size() < options_.batch_size) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

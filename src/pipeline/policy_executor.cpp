@@ -22,10 +22,19 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-asio::awaitable<bool> send(EventChannel& out, core::StreamEvent& event) {
+asio::awaitable<bool> send(EventChannel& out, EventBatch& batch) {
   const boost::system::error_code ok;
-  auto [ec] = co_await out.async_send(ok, std::move(event), kNoThrow);
+  auto [ec] = co_await out.async_send(ok, std::move(batch), kNoThrow);
+  batch.clear();  // moved from: make it a valid empty batch again
   co_return !ec;
+}
+
+// Whether what a batch produced so far goes out before `event` is processed:
+// a block's end, the finish reason and the message's end are where policies
+// deliberate (a judge call), and text already checked must not wait for that.
+bool flush_before(const core::StreamEvent& event) {
+  return event.is<core::BlockStop>() || event.is<core::MessageDelta>() ||
+         event.is<core::MessageStop>();
 }
 
 // The hook an event calls after on_chunk_received (decided before the hooks
@@ -257,35 +266,46 @@ asio::awaitable<void> PolicyExecutor::watch_progress() {
   }
 }
 
+void PolicyExecutor::build(EventBatch& batch, bool end, EventBatch& out) {
+  for (auto& e : batch) builder_.push(std::move(e), out);
+  if (end) builder_.finish();
+}
+
 // Receives, runs and sends until the end marker; stops at a failure (kept in
-// `failure`) or when a channel is closed (`aborted`).
+// `failure`) or when a channel is closed (`aborted`). A batch in makes one
+// batch out, split only where flush_before() says.
 asio::awaitable<void> PolicyExecutor::pump(EventChannel& in, EventChannel& out,
                                            std::optional<std::string>& failure, bool& aborted) {
-  std::vector<core::StreamEvent> batch;
+  EventBatch result;
   while (true) {
-    auto [ec, event] = co_await in.async_receive(kNoThrow);
+    auto [ec, batch] = co_await in.async_receive(kNoThrow);
     const bool end = ec == asio::error::eof;
     if (ec && !end) {
       aborted = true;
       co_return;
     }
-    batch.clear();
     if (stages_.empty()) {  // no-ops only: the builder alone, no coroutine per event
-      if (end) {
-        builder_.finish();
-      } else {
-        builder_.push(std::move(event), batch);
-      }
+      build(batch, end, result);
     } else {
       try {
-        co_await process(end ? nullptr : &event, batch);
+        for (auto& e : batch) {
+          if (flush_before(e) && !result.empty()) {
+            const bool sent = co_await send(out, result);
+            if (!sent) {
+              aborted = true;
+              co_return;
+            }
+          }
+          co_await process(&e, result);
+        }
+        if (end) co_await process(nullptr, result);
       } catch (const std::exception& e) {
         failure = failure_message(busy_, std::string("failed: ") + e.what());
         co_return;
       }
     }
-    for (auto& e : batch) {
-      const bool sent = co_await send(out, e);
+    if (!result.empty()) {
+      const bool sent = co_await send(out, result);
       if (!sent) {
         aborted = true;
         co_return;
@@ -308,12 +328,12 @@ asio::awaitable<void> PolicyExecutor::run(EventChannel& in, EventChannel& out) {
   if (failure) {
     observability::log(observability::LogLevel::kError, "policy failed",
                        {{"transaction", context_.transaction_id}, {"error", *failure}});
-    core::StreamEvent error{core::StreamError{"api_error", *failure}, {}, true};
+    EventBatch error = batch_of({core::StreamError{"api_error", *failure}, {}, true});
     const bool sent = co_await send(out, error);
     if (!sent) co_return;
   }
   const boost::system::error_code end = asio::error::eof;
-  core::StreamEvent marker{core::Ping{}, {}, false};
+  EventBatch marker;
   co_await out.async_send(end, std::move(marker), kNoThrow);
   // After a failure nobody reads the rest: closing the input stops the reader
   // (and so the upstream read) instead of leaving it blocked on a full channel.

@@ -44,6 +44,11 @@ class PolicyExecutor final {
   // if either channel is closed.
   boost::asio::awaitable<void> run(EventChannel& in, EventChannel& out);
 
+  // No stages (no-ops only): the stream needs only the builder, which the
+  // upstream reader then applies itself with build(), sparing a stage.
+  bool builder_only() const { return stages_.empty(); }
+  void build(EventBatch& batch, bool end, EventBatch& out);
+
   // A whole message (Anthropic shape) through the same hooks, then on_response.
   // Returns the message the client gets, or nullopt when nothing changed it.
   // A failing policy is an error (kInternal) naming it.

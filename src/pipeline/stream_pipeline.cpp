@@ -28,11 +28,12 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-// What the three stages share. Any stage that cannot go on calls abort(), which
+// What the stages share. Any stage that cannot go on calls abort(), which
 // unblocks the others: channel operations fail and the upstream read returns.
 struct StreamState {
   upstream::UpstreamCall& call;
   const StreamSpec& spec;
+  PolicyExecutor& executor;
   EventChannel ingress;
   EventChannel egress;
   StreamOutcome outcome;
@@ -44,31 +45,13 @@ struct StreamState {
   }
 };
 
-asio::awaitable<bool> send_event(EventChannel& out, core::StreamEvent& event) {
-  const boost::system::error_code ok;
-  auto [ec] = co_await out.async_send(ok, std::move(event), kNoThrow);
-  co_return !ec;
-}
-
-asio::awaitable<void> send_end(EventChannel& out) {
-  const boost::system::error_code end = asio::error::eof;
-  core::StreamEvent marker{core::Ping{}, {}, false};
-  co_await out.async_send(end, std::move(marker), kNoThrow);
-}
-
-// Sends a terminal error event; the formatter stops after it.
-asio::awaitable<void> send_error(EventChannel& out, std::string type, std::string message) {
-  core::StreamEvent event{core::StreamError{std::move(type), std::move(message)}, {}, true};
-  co_await send_event(out, event);
-}
-
 // Upstream SSE events → core events, in the upstream's dialect.
 class EventDecoder {
  public:
   explicit EventDecoder(const StreamSpec& spec)
       : anthropic_(spec.upstream == core::Dialect::kAnthropic), openai_(spec.client_model) {}
 
-  core::Result<void> decode(upstream::SseEvent& sse, std::vector<core::StreamEvent>& out) {
+  core::Result<void> decode(upstream::SseEvent& sse, EventBatch& out) {
     if (!anthropic_) return openai_.feed(sse.data, std::move(sse.raw), out);
     auto event = api::anthropic::decode_event(sse.event, sse.data, std::move(sse.raw));
     if (!event) return tl::unexpected(std::move(event.error()));
@@ -76,7 +59,7 @@ class EventDecoder {
     return {};
   }
   // End of the upstream body (the Anthropic formatter itself notices a missing message_stop).
-  void finish(std::vector<core::StreamEvent>& out) {
+  void finish(EventBatch& out) {
     if (!anthropic_) openai_.finish(out);
   }
 
@@ -85,58 +68,97 @@ class EventDecoder {
   api::openai::StreamDecoder openai_;
 };
 
-// Stage 1: upstream body → SSE events → core::StreamEvent.
+// Where the reader's batches go: to the policies, or, with no-ops only,
+// through the executor's builder straight to the client's stage.
+class Delivery {
+ public:
+  explicit Delivery(StreamState& state) : state_(state) {}
+
+  // Sends `batch` on (then the end marker when `end`); false when the stream
+  // was aborted.
+  asio::awaitable<bool> send(EventBatch& batch, bool end) {
+    EventChannel* out = &state_.ingress;
+    if (state_.executor.builder_only()) {
+      built_.clear();
+      state_.executor.build(batch, end, built_);
+      batch.swap(built_);
+      out = &state_.egress;
+    }
+    const boost::system::error_code ok;
+    if (!batch.empty()) {
+      auto [ec] = co_await out->async_send(ok, std::move(batch), kNoThrow);
+      batch.clear();  // moved from: a valid empty batch again
+      if (ec) co_return false;
+    }
+    if (end) {
+      const boost::system::error_code eof = asio::error::eof;
+      EventBatch marker;
+      auto [ec] = co_await out->async_send(eof, std::move(marker), kNoThrow);
+      if (ec) co_return false;
+    }
+    co_return true;
+  }
+
+  // A terminal error event, then the end; the formatter stops after it.
+  asio::awaitable<void> fail(std::string message) {
+    EventBatch error = batch_of({core::StreamError{"api_error", std::move(message)}, {}, true});
+    co_await send(error, true);
+  }
+
+ private:
+  StreamState& state_;
+  EventBatch built_;
+};
+
+// Stage 1: upstream body → SSE events → core::StreamEvent, one batch per read.
 asio::awaitable<void> read_upstream(StreamState& state) {
   upstream::SseParser parser;
   EventDecoder decoder(state.spec);
+  Delivery delivery(state);
   std::vector<upstream::SseEvent> events;
-  std::vector<core::StreamEvent> decoded;
+  EventBatch decoded;
   while (true) {
     auto piece = co_await state.call.read_some();
     if (!piece) {
       if (state.outcome.client_gone) co_return;
       state.outcome.error = piece.error().message;
-      co_await send_error(state.ingress, "api_error", piece.error().message);
-      break;
+      co_await delivery.fail(piece.error().message);
+      co_return;
     }
+    // The read that completes the body ends the stream too: its events and
+    // the end travel together, in one client write.
+    const bool end = piece->empty() || state.call.done();
     events.clear();
-    if (piece->empty()) {
+    if (!piece->empty() && !parser.feed(*piece, events)) {
+      state.outcome.error = "Upstream sent an SSE event over the size limit";
+      state.call.cancel();
+      co_await delivery.fail(state.outcome.error);
+      co_return;
+    }
+    if (end) {
       if (const std::size_t tail = parser.finish(events); tail > 0) {
         observability::log(LogLevel::kWarn, "upstream stream ended inside an event",
                            {{"discarded_bytes", tail}});
       }
-    } else if (!parser.feed(*piece, events)) {
-      state.outcome.error = "Upstream sent an SSE event over the size limit";
-      co_await send_error(state.ingress, "api_error", state.outcome.error);
-      state.call.cancel();
-      break;
     }
-    decoded.clear();
     for (auto& sse : events) {
       auto ok = decoder.decode(sse, decoded);
       if (!ok) {
         state.outcome.error = ok.error().message;
-        co_await send_error(state.ingress, "api_error", ok.error().message);
         state.call.cancel();
-        co_await send_end(state.ingress);
+        co_await delivery.fail(ok.error().message);
         co_return;
       }
     }
-    if (piece->empty()) decoder.finish(decoded);
-    for (auto& event : decoded) {
-      const bool sent = co_await send_event(state.ingress, event);
-      if (!sent) co_return;
-    }
-    if (piece->empty()) break;
+    if (end) decoder.finish(decoded);
+    const bool sent = co_await delivery.send(decoded, end);
+    if (!sent || end) co_return;
   }
-  co_await send_end(state.ingress);
 }
 
 // Stage 2: the policies.
-asio::awaitable<void> execute_policies(StreamState& state, policy::Policy& policy,
-                                       policy::PolicyContext& context) {
-  PolicyExecutor executor(policy, context, state.spec.limits);
-  co_await executor.run(state.ingress, state.egress);
+asio::awaitable<void> execute_policies(StreamState& state) {
+  co_await state.executor.run(state.ingress, state.egress);
 }
 
 // The client's dialect: one of the two formatters, same interface.
@@ -204,33 +226,30 @@ class Validator {
       validator_;
 };
 
-// Stage 3: format and write. Events already waiting in the channel go out in
-// the same write, so a burst costs one syscall.
+// Stage 3: format and write. Batches already waiting in the channel go out
+// in the same write, so a burst costs one syscall.
 asio::awaitable<void> write_client(StreamState& state, ClientStream& client,
                                    const std::string& transaction_id) {
   Formatter formatter(state.spec);
   Validator validator(state.spec);
   std::string out;
   bool end = false;
+  const auto format = [&](boost::system::error_code ec, EventBatch batch) {
+    for (const auto& event : batch) formatter.format(event, out);
+    if (ec) end = true;
+  };
   while (!end) {
-    auto [ec, event] = co_await state.egress.async_receive(kNoThrow);
+    auto [ec, batch] = co_await state.egress.async_receive(kNoThrow);
     if (ec && ec != asio::error::eof) co_return;  // aborted
     out.clear();
-    end = ec == asio::error::eof;
-    if (!end) formatter.format(event, out);
-    while (!end && state.egress.try_receive([&](boost::system::error_code more_ec,
-                                                core::StreamEvent more) {
-      if (more_ec) {
-        end = true;
-      } else {
-        formatter.format(more, out);
-      }
-    })) {
+    format(ec, std::move(batch));
+    while (!end && state.egress.try_receive(format)) {
     }
     if (end) formatter.finish(state.outcome.error, out);
     validator.feed(out);
     bool written = true;
-    if (!out.empty()) written = co_await client.write(out);
+    if (!out.empty() || end) written = co_await client.write(out, end);
+    state.outcome.body_ended = written && end;
     if (!written) {
       state.outcome.client_gone = true;
       // The breaker: no error event can reach a client that reads nothing, so
@@ -258,11 +277,17 @@ asio::awaitable<StreamOutcome> run_stream(upstream::UpstreamCall& call, policy::
                                           policy::PolicyContext& context, ClientStream& client,
                                           const StreamSpec& spec) {
   auto executor = co_await asio::this_coro::executor;
-  StreamState state{call, spec, EventChannel(executor, spec.channel_capacity),
+  PolicyExecutor policies(policy, context, spec.limits);
+  StreamState state{call, spec, policies, EventChannel(executor, spec.channel_capacity),
                     EventChannel(executor, spec.channel_capacity), {}};
-  co_await ((read_upstream(state) && execute_policies(state, policy, context) &&
-             write_client(state, client, context.transaction_id)) ||
-            watch_client(state, client));
+  if (policies.builder_only()) {  // no-ops only: the reader feeds the writer
+    co_await ((read_upstream(state) && write_client(state, client, context.transaction_id)) ||
+              watch_client(state, client));
+  } else {
+    co_await ((read_upstream(state) && execute_policies(state) &&
+               write_client(state, client, context.transaction_id)) ||
+              watch_client(state, client));
+  }
   co_return state.outcome;
 }
 

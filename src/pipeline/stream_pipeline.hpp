@@ -23,8 +23,9 @@ namespace warden::pipeline {
 class ClientStream {
  public:
   virtual ~ClientStream() = default;
-  // Writes bytes to the client; false when the client is gone.
-  virtual boost::asio::awaitable<bool> write(std::string_view bytes) = 0;
+  // Writes bytes to the client; false when the client is gone. `last` ends
+  // the response body in the same write (one syscall fewer per stream).
+  virtual boost::asio::awaitable<bool> write(std::string_view bytes, bool last) = 0;
   // Completes with true when the client disconnects; false when cancelled.
   virtual boost::asio::awaitable<bool> wait_disconnect() = 0;
   // The last failed write failed because the client read nothing for the
@@ -47,6 +48,7 @@ struct StreamSpec {
 
 struct StreamOutcome {
   bool completed = false;    // the client got message_stop
+  bool body_ended = false;   // the last write ended the response body
   bool client_gone = false;  // the client went away first
   std::string error;         // why the stream ended early, if it did
 };

@@ -100,7 +100,7 @@ asio::awaitable<bool> stream_events(ClientWriter& client,
   const bool head_sent = co_await client.start_stream(head);
   if (!head_sent) co_return false;
   const std::string hello = ": connected to " + services.bus->instance_id() + "\n\n";
-  bool open = co_await client.write(hello);
+  bool open = co_await client.write(hello, false);
   asio::steady_timer timer(executor);
   int idle_ticks = 0;
   while (open && !services.draining.load()) {
@@ -109,10 +109,10 @@ asio::awaitable<bool> stream_events(ClientWriter& client,
     if (next.event) {
       idle_ticks = 0;
       const std::string frame = "data: " + *next.event + "\n\n";
-      open = co_await client.write(frame);
+      open = co_await client.write(frame, false);
     } else if (++idle_ticks >= kKeepaliveTicks) {
       idle_ticks = 0;
-      open = co_await client.write(": keepalive\n\n");
+      open = co_await client.write(": keepalive\n\n", false);
     }
   }
   subscription->close();

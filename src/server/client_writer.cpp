@@ -2,6 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <array>
+#include <cstdio>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -36,11 +39,20 @@ asio::awaitable<bool> ClientWriter::start_stream(http::response<http::empty_body
   co_return !ec;
 }
 
-asio::awaitable<bool> ClientWriter::write(std::string_view bytes) {
+// One chunk (none when `bytes` is empty), then the last chunk when `last`:
+// chunked framing written by hand so that both go out in one gathered write.
+asio::awaitable<bool> ClientWriter::write(std::string_view bytes, bool last) {
   if (capture_ != nullptr) capture_->add(bytes);
+  char size[20];
+  const int size_length = bytes.empty() ? 0 : std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+  static constexpr std::string_view kChunkEnd = "\r\n";
+  static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+  const std::array<asio::const_buffer, 4> buffers{
+      asio::buffer(size, static_cast<std::size_t>(size_length)), asio::buffer(bytes),
+      asio::buffer(bytes.empty() ? std::string_view{} : kChunkEnd),
+      asio::buffer(last ? kLastChunk : std::string_view{})};
   stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(
-      stream_, http::make_chunk(asio::const_buffer(bytes.data(), bytes.size())), kNoThrow);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, kNoThrow);
   stalled_ = ec == boost::beast::error::timeout;
   co_return !ec;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Writes responses to one client connection: whole ones, or a chunked stream
-// (header once, then one chunk per write, then the last chunk). Also watches
+// (header once, then one chunk per write, the last chunk with the last write
+// or alone). Also watches
 // for the client going away while a stream is in flight.
 
 #include <chrono>
@@ -30,7 +31,7 @@ class ClientWriter final : public pipeline::ClientStream {
   boost::asio::awaitable<bool> finish_stream();
 
   // pipeline::ClientStream
-  boost::asio::awaitable<bool> write(std::string_view bytes) override;
+  boost::asio::awaitable<bool> write(std::string_view bytes, bool last) override;
   boost::asio::awaitable<bool> wait_disconnect() override;
   bool stalled() const override { return stalled_; }
 

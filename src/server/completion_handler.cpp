@@ -348,6 +348,7 @@ asio::awaitable<bool> forward_stream(Exchange& x) {
                         : outcome.completed && outcome.error.empty() ? "completed"
                                                                      : "error";
   if (outcome.client_gone) co_return false;
+  if (outcome.body_ended) co_return x.keep_alive;
   const bool finished = co_await x.client.finish_stream();
   co_return finished && x.keep_alive;
 }

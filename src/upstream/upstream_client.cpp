@@ -139,7 +139,27 @@ asio::awaitable<core::Result<void>> UpstreamCall::try_start(
   co_return core::Result<void>{};
 }
 
+// Beast's read_some stops after one chunk of a chunked body, though the
+// socket read may have brought many (one per SSE event): the rest is parsed
+// here, so one socket read gives the pipeline all its events in one piece.
+boost::system::error_code UpstreamCall::parse_buffered() {
+  auto& buffer = connection_->buffer;
+  boost::system::error_code ec;
+  while (!parser_->is_done() && buffer.size() > 0 && parser_->get().body().size > 0) {
+    const std::size_t used = parser_->put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more || ec == http::error::need_buffer) return {};
+    if (ec || used == 0) return ec;
+  }
+  return {};
+}
+
 asio::awaitable<core::Result<std::string_view>> UpstreamCall::read_some() {
+  // Room for a burst of events in one socket read (Beast reads no more than
+  // the buffer's free capacity, 512 bytes when nothing is reserved).
+  if (connection_->buffer.capacity() < body_buffer_.size()) {
+    connection_->buffer.reserve(body_buffer_.size());
+  }
   while (!parser_->is_done()) {
     auto& body = parser_->get().body();
     body.data = body_buffer_.data();
@@ -153,6 +173,7 @@ asio::awaitable<core::Result<std::string_view>> UpstreamCall::read_some() {
                                    *parser_);
     }
     if (ec == http::error::need_buffer) ec = {};
+    if (!ec) ec = parse_buffered();
     if (ec) {
       failed_ = true;
       co_return tl::unexpected(

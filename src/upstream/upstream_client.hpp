@@ -70,6 +70,7 @@ class UpstreamCall final {
  private:
   boost::asio::awaitable<core::Result<void>> try_start(http::request<http::string_body>& request,
                                                       bool& retryable);
+  boost::system::error_code parse_buffered();
 
   std::shared_ptr<const Provider> provider_;
   std::unique_ptr<Connection> connection_;

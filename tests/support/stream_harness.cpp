@@ -175,20 +175,21 @@ namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 asio::awaitable<void> produce(pipeline::EventChannel& in, std::vector<core::StreamEvent>& events) {
-  for (auto& event : events) {
-    auto [ec] = co_await in.async_send(boost::system::error_code{}, std::move(event), kNoThrow);
+  for (auto& event : events) {  // one event per batch: the finest interleaving
+    pipeline::EventBatch batch = pipeline::batch_of(std::move(event));
+    auto [ec] = co_await in.async_send(boost::system::error_code{}, std::move(batch), kNoThrow);
     if (ec) co_return;
   }
   const boost::system::error_code end = asio::error::eof;
-  core::StreamEvent marker{core::Ping{}, {}, false};  // a named local: GCC 12 (ARCHITECTURE.md)
+  pipeline::EventBatch marker;  // a named local: GCC 12 (ARCHITECTURE.md)
   co_await in.async_send(end, std::move(marker), kNoThrow);
 }
 
 asio::awaitable<void> consume(pipeline::EventChannel& out, std::vector<core::StreamEvent>& got) {
   while (true) {
-    auto [ec, event] = co_await out.async_receive(kNoThrow);
+    auto [ec, batch] = co_await out.async_receive(kNoThrow);
+    for (auto& event : batch) got.push_back(std::move(event));
     if (ec) co_return;
-    got.push_back(std::move(event));
   }
 }
 

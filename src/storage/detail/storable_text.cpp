@@ -45,6 +45,10 @@ std::size_t valid_sequence(std::string_view s) {
 std::string storable_text(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {  // fast path: scan without copying
+    if (const auto c = static_cast<std::uint8_t>(text[i]); c != 0 && c < 0x80) {
+      ++i;  // ASCII, the bulk of any body
+      continue;
+    }
     const std::size_t n = valid_sequence(text.substr(i));
     if (n == 0) break;
     i += n;

@@ -160,12 +160,12 @@ inline boost::asio::awaitable<void> produce(pipeline::EventChannel& in,
       timer.expires_after(std::chrono::milliseconds(2));
       co_await timer.async_wait(kNoThrow);
     }
-    auto& event = events[i];
-    auto [ec] = co_await in.async_send(boost::system::error_code{}, std::move(event), kNoThrow);
+    pipeline::EventBatch batch = pipeline::batch_of(std::move(events[i]));
+    auto [ec] = co_await in.async_send(boost::system::error_code{}, std::move(batch), kNoThrow);
     if (ec) co_return;
   }
   const boost::system::error_code end = boost::asio::error::eof;
-  core::StreamEvent marker{core::Ping{}, {}, false};
+  pipeline::EventBatch marker;
   co_await in.async_send(end, std::move(marker), kNoThrow);
 }
 
@@ -173,10 +173,12 @@ inline boost::asio::awaitable<void> consume(pipeline::EventChannel& out,
                                             std::vector<core::StreamEvent>& got,
                                             const RunOptions& options) {
   while (true) {
-    auto [ec, event] = co_await out.async_receive(kNoThrow);
+    auto [ec, batch] = co_await out.async_receive(kNoThrow);
+    for (auto& event : batch) {
+      if (options.on_event) options.on_event(event);
+      got.push_back(std::move(event));
+    }
     if (ec) co_return;
-    if (options.on_event) options.on_event(event);
-    got.push_back(std::move(event));
   }
 }
 

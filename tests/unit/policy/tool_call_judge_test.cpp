@@ -549,7 +549,7 @@ TEST(ToolCallJudge, AnAbortedStreamCancelsItsJudgeCalls) {
   PolicyContext context;
   context.request = &request;
   auto events = testing::decode_anthropic(AnthropicStream().tool("Bash", bash("ls")).finish());
-  for (auto& e : events) in.try_send(boost::system::error_code{}, std::move(e));
+  for (auto& e : events) in.try_send(boost::system::error_code{}, pipeline::batch_of(std::move(e)));
   boost::asio::cancellation_signal client_gone;
   bool ended = false;
   {
