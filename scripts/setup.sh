@@ -8,9 +8,13 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev ca-certificates openssl libyaml-cpp-dev libexpected-dev libre2-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libsqlite3-dev libpq-dev libhiredis-dev
+  libsqlite3-dev libpq-dev libhiredis-dev libjemalloc-dev
   curl
 )
+if [[ "${1:-}" == "--bench" ]]; then
+  # bench/run.py: nginx is the floor Warden is measured against.
+  packages+=(nginx-light python3)
+fi
 if [[ "${1:-}" == "--test" ]]; then
   # The tests start their own throwaway PostgreSQL and Redis (scripts/test-services.sh);
   # the UI tests drive Debian's Chromium through playwright-core.

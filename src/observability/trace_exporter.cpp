@@ -25,6 +25,7 @@
 #include <boost/url/parse.hpp>
 #include <openssl/ssl.h>
 
+#include "core/thread_name.hpp"
 #include "observability/log.hpp"
 #include "observability/metrics.hpp"
 
@@ -159,7 +160,10 @@ TraceExporter::TraceExporter(std::string endpoint_url, std::string service_name,
       options_.flush_interval.count() <= 0 || options_.timeout.count() <= 0) {
     throw std::invalid_argument("trace exporter: queue, batch, interval and timeout must be > 0");
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("warden-otel");
+    run();
+  });
 }
 
 TraceExporter::~TraceExporter() { stop(); }

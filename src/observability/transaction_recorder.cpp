@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/ids.hpp"
+#include "core/thread_name.hpp"
 #include "observability/log.hpp"
 #include "observability/metrics.hpp"
 #include "observability/recorded_response.hpp"
@@ -105,7 +106,10 @@ json::object record_summary(const storage::TransactionRecord& r) {
 TransactionRecorder::TransactionRecorder(Options options, std::unique_ptr<storage::Store> store,
                                          EventBus* bus, TraceExporter* traces)
     : options_(std::move(options)), store_(std::move(store)), bus_(bus), traces_(traces) {
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    core::name_this_thread("warden-record");
+    run();
+  });
 }
 
 TransactionRecorder::~TransactionRecorder() { stop(); }
@@ -131,6 +135,7 @@ std::unique_ptr<Transaction> TransactionRecorder::begin(const boost::beast::http
   // Captured even for metadata only: the token counts come from the answer.
   tx->ingress.limit = options_.max_body_bytes;
   tx->egress.limit = options_.max_body_bytes;
+  tx->egress.follow(&tx->ingress);
   if (!options_.metadata_only) {
     r.request_headers = redacted_headers(headers, options_.proxy_key_header);
   }
@@ -265,10 +270,14 @@ void TransactionRecorder::complete(Transaction& tx) const {
     return;
   }
   r.original_response = original;
-  r.final_response =
-      assemble_response(tx.client_dialect, tx.upstream_stream, tx.egress.bytes, r.model);
+  // The client got the upstream's very bytes: the same message, assembled once.
+  const bool untouched = tx.egress.mirrors() && tx.client_dialect == tx.upstream_dialect &&
+                         tx.egress.total == tx.ingress.total;
+  r.final_response = untouched ? original
+                               : assemble_response(tx.client_dialect, tx.upstream_stream,
+                                                   tx.egress.kept(), r.model);
+  r.egress = tx.egress.kept();
   r.ingress = std::move(tx.ingress.bytes);
-  r.egress = std::move(tx.egress.bytes);
 }
 
 void TransactionRecorder::trace(const Transaction& tx) const {

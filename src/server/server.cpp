@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -16,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/ids.hpp"
+#include "core/thread_name.hpp"
 #include "observability/log.hpp"
 #include "storage/store.hpp"
 #include "pipeline/model_client.hpp"
@@ -148,6 +151,18 @@ void stop_recording(Services& services) {
                       {"records_dropped", services.recorder->dropped()}});
 }
 
+// Each stream holds two sockets (client and upstream): take every file
+// descriptor the hard limit allows, as nginx's worker_rlimit_nofile would.
+rlim_t raise_fd_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised{limit.rlim_max, limit.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
+
 }  // namespace
 
 int serve(config::Config config) {
@@ -161,6 +176,7 @@ int serve(config::Config config) {
   services->orchestrator =
       std::make_unique<pipeline::PolicyOrchestrator>(*services->policy, cfg.stream);
   start_recording(*services);
+  const rlim_t max_open_files = raise_fd_limit();
 
   const unsigned threads =
       cfg.threads > 0 ? static_cast<unsigned>(cfg.threads)
@@ -184,6 +200,7 @@ int serve(config::Config config) {
   observability::log(LogLevel::kInfo, "listening",
                      {{"address", address},
                       {"threads", threads},
+                      {"max_open_files", static_cast<std::uint64_t>(max_open_files)},
                       {"providers", provider_summary(cfg)},
                       {"routes", cfg.routes.size()},
                       {"policy", services->policy->name()}});
@@ -205,12 +222,14 @@ int serve(config::Config config) {
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) {
     pool.emplace_back([&workers, i] {
+      core::name_this_thread(("warden-io-" + std::to_string(i)).c_str());
       auto guard = asio::make_work_guard(*workers[i]);
       workers[i]->run();
       upstream::clear_connection_pool();
     });
   }
   {
+    core::name_this_thread("warden-io-0");
     auto guard = asio::make_work_guard(main_context);
     main_context.run();
     upstream::clear_connection_pool();

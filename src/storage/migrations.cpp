@@ -71,6 +71,10 @@ CREATE TRIGGER transactions_search_update AFTER UPDATE ON transactions BEGIN
   INSERT INTO transactions_search(rowid, search_text) VALUES (new.rowid, new.search_text);
 END;
 )sql"},
+    // Migration 3: egress is stored once when it equals ingress (record_values.cpp).
+    Migration{3, "egress_same", R"sql(
+ALTER TABLE transactions ADD COLUMN egress_same INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 // PostgreSQL: every text column is COLLATE "C" so that ordering by id, and the
@@ -121,6 +125,9 @@ UPDATE transactions SET search_text = lower((substr(original_request, 1, 32768) 
   substr(original_response, 1, 16384) || chr(10) || substr(final_response, 1, 16384)) COLLATE "C");
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX transactions_search ON transactions USING gin (search_text gin_trgm_ops);
+)sql"},
+    Migration{3, "egress_same", R"sql(
+ALTER TABLE transactions ADD COLUMN egress_same INTEGER NOT NULL DEFAULT 0;
 )sql"},
 };
 

@@ -44,11 +44,14 @@ class SseParser final {
   bool failed() const { return failed_; }
 
  private:
-  void process_line(std::string_view line, std::vector<SseEvent>& out);
+  // Handles one complete line. `tail` is this read's part of the current event's
+  // bytes (the earlier part is in raw_). Returns true if it dispatched an event,
+  // whose raw is then raw_ + tail.
+  bool process_line(std::string_view line, std::string_view tail, std::vector<SseEvent>& out);
 
   std::size_t max_event_bytes_;
-  std::string line_;        // the current, unterminated line
-  std::string raw_;         // bytes since the last dispatch
+  std::string line_;        // the current line, while it is unterminated at the end of a read
+  std::string raw_;         // bytes of the undispatched event from earlier reads
   std::string event_type_;  // event-type buffer
   std::string data_;        // data buffer
   bool has_data_ = false;

@@ -1,6 +1,9 @@
 #include "upstream/upstream_client.hpp"
 
+#include <array>
 #include <stdexcept>
+
+#include <boost/asio/ssl/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -33,11 +36,23 @@ asio::awaitable<boost::system::error_code> write_and_read_head(
   co_return read_ec;
 }
 
+// One socket read into the connection's buffer (at most kReadBytes: a burst
+// of events at once).
+constexpr std::size_t kReadBytes = 16 * 1024;
+
 template <class Stream>
-asio::awaitable<boost::system::error_code> read_body_some(
-    Stream& stream, beast::flat_buffer& buffer, http::response_parser<http::buffer_body>& parser) {
-  auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kNoThrow);
+asio::awaitable<boost::system::error_code> read_socket(Stream& stream, beast::flat_buffer& buffer) {
+  auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadBytes), kNoThrow);
+  buffer.commit(n);
   co_return ec;
+}
+
+// Where body bytes are decoded to: one buffer per thread, not per stream. The
+// piece read_some() returns is filled after the coroutine resumed and used by
+// its caller before it suspends again, so no other stream can overwrite it.
+std::array<char, kReadBytes>& body_scratch() {
+  thread_local std::array<char, kReadBytes> scratch;
+  return scratch;
 }
 
 core::Error read_error(const boost::system::error_code& ec, const UpstreamUrl& url,
@@ -139,51 +154,58 @@ asio::awaitable<core::Result<void>> UpstreamCall::try_start(
   co_return core::Result<void>{};
 }
 
-// Beast's read_some stops after one chunk of a chunked body, though the
-// socket read may have brought many (one per SSE event): the rest is parsed
-// here, so one socket read gives the pipeline all its events in one piece.
-boost::system::error_code UpstreamCall::parse_buffered() {
+// Decodes what the buffer holds into `out` (all of it when there is room),
+// so one socket read gives the pipeline all its events in one piece.
+boost::system::error_code UpstreamCall::parse_buffered(std::span<char> out, std::size_t& n) {
   auto& buffer = connection_->buffer;
+  auto& body = parser_->get().body();
+  body.data = out.data();
+  body.size = out.size();
   boost::system::error_code ec;
-  while (!parser_->is_done() && buffer.size() > 0 && parser_->get().body().size > 0) {
+  while (!parser_->is_done() && buffer.size() > 0 && body.size > 0) {
     const std::size_t used = parser_->put(buffer.data(), ec);
     buffer.consume(used);
-    if (ec == http::error::need_more || ec == http::error::need_buffer) return {};
-    if (ec || used == 0) return ec;
+    if (ec == http::error::need_more || ec == http::error::need_buffer) {
+      ec = {};
+      break;
+    }
+    if (ec || used == 0) break;
   }
-  return {};
+  n = out.size() - body.size;
+  return ec;
 }
 
 asio::awaitable<core::Result<std::string_view>> UpstreamCall::read_some() {
-  // Room for a burst of events in one socket read (Beast reads no more than
-  // the buffer's free capacity, 512 bytes when nothing is reserved).
-  if (connection_->buffer.capacity() < body_buffer_.size()) {
-    connection_->buffer.reserve(body_buffer_.size());
-  }
+  auto& scratch = body_scratch();
+  auto& buffer = connection_->buffer;
   while (!parser_->is_done()) {
-    auto& body = parser_->get().body();
-    body.data = body_buffer_.data();
-    body.size = body_buffer_.size();
-    connection_->lowest_layer().expires_after(millis(provider_->config.read_timeout_seconds));
-    boost::system::error_code ec;
-    if (auto* plain = std::get_if<PlainStream>(&connection_->stream)) {
-      ec = co_await read_body_some(*plain, connection_->buffer, *parser_);
-    } else {
-      ec = co_await read_body_some(std::get<TlsStream>(connection_->stream), connection_->buffer,
-                                   *parser_);
+    std::size_t n = 0;
+    boost::system::error_code ec = parse_buffered(scratch, n);
+    if (!ec && n > 0) {
+      const std::string_view piece(scratch.data(), n);
+      if (capture_ != nullptr) capture_->add(piece);
+      co_return piece;
     }
-    if (ec == http::error::need_buffer) ec = {};
-    if (!ec) ec = parse_buffered();
+    if (!ec && !parser_->is_done()) {
+      // Nothing left to decode: an idle stream keeps no read buffer (the
+      // next read allocates it again), which bounds the memory per stream.
+      if (buffer.size() == 0) buffer.shrink_to_fit();
+      connection_->lowest_layer().expires_after(millis(provider_->config.read_timeout_seconds));
+      if (auto* plain = std::get_if<PlainStream>(&connection_->stream)) {
+        ec = co_await read_socket(*plain, buffer);
+      } else {
+        ec = co_await read_socket(std::get<TlsStream>(connection_->stream), buffer);
+      }
+      // The peer closed: the end of a body that runs until close, else a cut one.
+      if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+        parser_->put_eof(ec);
+        if (!ec) continue;
+      }
+    }
     if (ec) {
       failed_ = true;
       co_return tl::unexpected(
           read_error(ec, provider_->url, provider_->config.read_timeout_seconds));
-    }
-    const std::size_t n = body_buffer_.size() - parser_->get().body().size;
-    if (n > 0) {
-      const std::string_view piece(body_buffer_.data(), n);
-      if (capture_ != nullptr) capture_->add(piece);
-      co_return piece;
     }
   }
   co_return std::string_view{};

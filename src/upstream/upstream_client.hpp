@@ -5,6 +5,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -54,8 +55,9 @@ class UpstreamCall final {
   bool has_head() const { return parser_ && parser_->is_header_done(); }
   unsigned status() const { return head().result_int(); }
 
-  // The next piece of the body (valid until the next call); empty once the body
-  // is complete, which is also when `done()` turns true.
+  // The next piece of the body; empty once the body is complete, which is
+  // also when `done()` turns true. The piece lives in a per-thread buffer:
+  // use it before the calling coroutine suspends again.
   boost::asio::awaitable<core::Result<std::string_view>> read_some();
   // The whole remaining body, up to `limit` bytes.
   boost::asio::awaitable<core::Result<std::string>> read_all(std::size_t limit);
@@ -70,12 +72,11 @@ class UpstreamCall final {
  private:
   boost::asio::awaitable<core::Result<void>> try_start(http::request<http::string_body>& request,
                                                       bool& retryable);
-  boost::system::error_code parse_buffered();
+  boost::system::error_code parse_buffered(std::span<char> out, std::size_t& n);
 
   std::shared_ptr<const Provider> provider_;
   std::unique_ptr<Connection> connection_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
-  std::array<char, 16 * 1024> body_buffer_{};
   bool failed_ = false;
   core::ByteCapture* capture_ = nullptr;
 };

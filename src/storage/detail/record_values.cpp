@@ -37,9 +37,12 @@ std::vector<SqlValue> record_values(const TransactionRecord& r) {
   text(r.final_request);
   text(r.original_response);
   text(r.final_response);
+  // An untouched stream (most of them) stores its bytes once.
+  const bool egress_same = !r.egress.empty() && r.egress == r.ingress;
   text(r.ingress);
-  text(r.egress);
+  text(egress_same ? std::string() : r.egress);
   text(r.policy_events);
+  number(egress_same ? 1 : 0);
   text(search_text_of(r));
   return v;
 }

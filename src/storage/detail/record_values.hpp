@@ -49,6 +49,7 @@ TransactionRecord read_record(const Row& row, bool with_bodies) {
   r.ingress = row.text(i++);
   r.egress = row.text(i++);
   r.policy_events = row.text(i++);
+  if (row.int64(i++) != 0) r.egress = r.ingress;
   return r;
 }
 

@@ -27,7 +27,7 @@ struct Statement {
 
 // The order of the columns in the INSERT and in every SELECT of records; the
 // first kMetadataColumns are what list() returns.
-inline constexpr std::array<std::string_view, 31> kColumns = {
+inline constexpr std::array<std::string_view, 32> kColumns = {
     "id", "trace_id", "started_at_us", "upstream_first_byte_us", "client_first_byte_us",
     "duration_us", "endpoint", "dialect", "provider", "model", "upstream_model", "stream", "status",
     "outcome", "error", "input_tokens", "output_tokens", "cache_read_tokens",
@@ -35,6 +35,8 @@ inline constexpr std::array<std::string_view, 31> kColumns = {
     // bodies
     "request_headers", "original_request", "final_request", "original_response", "final_response",
     "ingress", "egress", "policy_events",
+    // 1: the client got the upstream's very bytes, and `egress` is stored empty
+    "egress_same",
     // written, never read back: what text search looks at (search_text.hpp)
     "search_text"};
 inline constexpr std::size_t kMetadataColumns = 22;

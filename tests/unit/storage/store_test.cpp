@@ -21,20 +21,43 @@ WARDEN_FOR_BOTH_BACKENDS(StoreLifecycleTest);
 
 TEST_P(StoreLifecycleTest, FreshDatabaseIsMigrated) {
   const auto versions = db_->query("SELECT version FROM schema_migrations ORDER BY version");
-  ASSERT_EQ(versions.size(), 2u);
+  ASSERT_EQ(versions.size(), 3u);
   EXPECT_EQ(versions[0][0], "1");
   EXPECT_EQ(versions[1][0], "2");
+  EXPECT_EQ(versions[2][0], "3");
   EXPECT_EQ(db_->query("SELECT count(*) FROM transactions")[0][0], "0");
   auto count = store_->count();
   ASSERT_TRUE(count) << count.error().message;
   EXPECT_EQ(*count, 0);
 }
 
+TEST_P(StoreLifecycleTest, EgressEqualToIngressIsStoredOnceAndReadBackWhole) {
+  auto same = make_record("txn_same", 100);
+  same.ingress = same.egress = "event: message_stop\ndata: {}\n\n";
+  auto different = make_record("txn_diff", 200);
+  different.ingress = "upstream";
+  different.egress = "client";
+  write({same, different});
+  const auto stored = db_->query(
+      "SELECT id, egress, egress_same FROM transactions ORDER BY started_at_us");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0][1], "");
+  EXPECT_EQ(stored[0][2], "1");
+  EXPECT_EQ(stored[1][1], "client");
+  EXPECT_EQ(stored[1][2], "0");
+  for (const auto* r : {&same, &different}) {
+    auto got = store_->get(r->id);
+    ASSERT_TRUE(got && *got) << r->id;
+    EXPECT_EQ((*got)->egress, r->egress);
+    EXPECT_EQ((*got)->ingress, r->ingress);
+  }
+}
+
 TEST_P(StoreLifecycleTest, ReopeningAppliesNothingAndKeepsData) {
   write({make_record("txn_a", 100)});
   reopen();
   reopen();
-  EXPECT_EQ(db_->query("SELECT count(*) FROM schema_migrations")[0][0], "2");
+  EXPECT_EQ(db_->query("SELECT count(*) FROM schema_migrations")[0][0], "3");
   auto got = store_->get("txn_a");
   ASSERT_TRUE(got) << got.error().message;
   ASSERT_TRUE(got->has_value());
@@ -55,7 +78,7 @@ TEST_P(StoreLifecycleTest, InstancesOpeningAFreshDatabaseAtOnceMigrateItOnce) {
   }
   for (auto& t : threads) t.join();
   for (const auto& e : errors) EXPECT_EQ(e, "");
-  EXPECT_EQ(fresh.query("SELECT count(*) FROM schema_migrations")[0][0], "2");
+  EXPECT_EQ(fresh.query("SELECT count(*) FROM schema_migrations")[0][0], "3");
 }
 
 TEST_P(StoreLifecycleTest, RefusesADatabaseFromANewerWarden) {
@@ -64,10 +87,10 @@ TEST_P(StoreLifecycleTest, RefusesADatabaseFromANewerWarden) {
   auto store = open_store(db_->url());
   ASSERT_FALSE(store);
   EXPECT_NE(store.error().message.find("version 999"), std::string::npos) << store.error().message;
-  EXPECT_NE(store.error().message.find("newer than this Warden knows (2)"), std::string::npos)
+  EXPECT_NE(store.error().message.find("newer than this Warden knows (3)"), std::string::npos)
       << store.error().message;
   // Nothing was changed.
-  EXPECT_EQ(db_->query("SELECT count(*) FROM schema_migrations")[0][0], "3");
+  EXPECT_EQ(db_->query("SELECT count(*) FROM schema_migrations")[0][0], "4");
 }
 
 class StoreRoundTripTest : public StoreTest {};

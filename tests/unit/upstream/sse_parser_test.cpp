@@ -4,6 +4,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <ostream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -192,6 +193,60 @@ TEST(SseParserSplits, EveryThreeWaySplitOfASmallMixedInputGivesTheSameEvents) {
       const std::string_view in(input);
       const auto events = parse_pieces({in.substr(0, i), in.substr(i, j - i), in.substr(j)});
       ASSERT_EQ(events, expected) << "split at " << i << " and " << j;
+    }
+  }
+}
+
+TEST(SseParserSplits, DatalessBytesFromEarlierReadsStayWithTheNextEvent) {
+  SseParser parser;
+  std::vector<SseEvent> events;
+  ASSERT_TRUE(parser.feed(": ping\n\n", events));
+  ASSERT_TRUE(parser.feed("event: a\n\n", events));
+  ASSERT_TRUE(parser.feed("data: x\n", events));
+  EXPECT_TRUE(events.empty());
+  ASSERT_TRUE(parser.feed("\ndata: y\n\n", events));
+  const std::vector<SseEvent> expected = {
+      ev("message", "x", ": ping\n\nevent: a\n\ndata: x\n\n"),
+      ev("message", "y", "data: y\n\n"),
+  };
+  EXPECT_EQ(events, expected);
+  EXPECT_EQ(parser.finish(events), 0u);
+}
+
+TEST(SseParserSplits, LineSpanningManyReadsBetweenWholeEvents) {
+  const std::string long_data(300, 'z');
+  const std::string input = "data: 1\n\ndata: " + long_data + "\r\n\r\ndata: 2\n\n";
+  SseParser parser;
+  std::vector<SseEvent> events;
+  for (std::size_t pos = 0; pos < input.size(); pos += 16) {
+    ASSERT_TRUE(parser.feed(std::string_view(input).substr(pos, 16), events));
+  }
+  const std::vector<SseEvent> expected = {
+      ev("message", "1", "data: 1\n\n"),
+      ev("message", long_data, "data: " + long_data + "\r\n\r\n"),
+      ev("message", "2", "data: 2\n\n"),
+  };
+  EXPECT_EQ(events, expected);
+}
+
+TEST(SseParserSplits, RandomReadSizesIncludingEmptyReadsGiveTheSameEvents) {
+  std::string lf;
+  for (const auto& fixture : kFixtures) lf += read_fixture(fixture.file);
+  std::mt19937 rng(7);  // fixed seed: reproducible
+  for (std::string_view ending : {"\n", "\r\n", "\r"}) {
+    SCOPED_TRACE(ending == "\n" ? "LF" : (ending == "\r" ? "CR" : "CRLF"));
+    const std::string input = with_line_endings(lf, ending);
+    const auto expected = parse_whole(input);
+    for (int round = 0; round < 50; ++round) {
+      SseParser parser;
+      std::vector<SseEvent> events;
+      for (std::size_t pos = 0; pos < input.size();) {
+        const std::size_t n = rng() % 80;  // 0: an empty read
+        ASSERT_TRUE(parser.feed(std::string_view(input).substr(pos, n), events));
+        pos += n;
+      }
+      EXPECT_EQ(parser.finish(events), 0u);
+      ASSERT_EQ(events, expected) << "round " << round;
     }
   }
 }
@@ -447,6 +502,15 @@ TEST(SseParserLimits, LimitDoesNotDependOnHowTheInputIsSplit) {
       EXPECT_EQ(events[0].data, "1");
     }
   }
+}
+
+TEST(SseParserLimits, BytesCarriedFromEarlierReadsCountTowardsTheLimit) {
+  SseParser parser(20);
+  std::vector<SseEvent> events;
+  ASSERT_TRUE(parser.feed(": fifteen bytes\n", events));  // 16 bytes, no data yet
+  EXPECT_FALSE(parser.feed("data: x\n\n", events));       // 16 + 8 > 20
+  EXPECT_TRUE(parser.failed());
+  EXPECT_TRUE(events.empty());
 }
 
 TEST(SseParserLimits, EventExactlyAtTheLimitIsAccepted) {
