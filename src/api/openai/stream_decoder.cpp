@@ -1,13 +1,15 @@
 #include "api/openai/stream_decoder.hpp"
 
+#include <cstddef>
+#include <optional>
 #include <utility>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "api/translate/mapping.hpp"
 #include "core/ids.hpp"
 #include "core/json_util.hpp"
+#include "core/scratch_json.hpp"
 
 // Tool calls (4.7 step 4). Anthropic blocks cannot interleave and a stopped block cannot be
 // reopened, so a call that may still receive fragments must stay open or stay unsent:
@@ -29,6 +31,8 @@ using core::DeltaKind;
 using core::ErrorKind;
 
 namespace {
+
+using core::ScratchJson;
 
 const json::object* object_at(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -115,17 +119,17 @@ core::Result<void> StreamDecoder::feed(std::string_view data, std::string raw,
     held_raw_ += raw;
     return {};
   }
-  boost::system::error_code ec;
-  const json::value parsed = json::parse(data, ec);
-  if (ec || !parsed.is_object()) {
+  const ScratchJson parsed(data);
+  if (parsed.object() == nullptr) {
     return core::fail(ErrorKind::kUpstreamFailed,
                       "Upstream sent a stream chunk that is not a JSON object");
   }
-  const json::object& chunk = parsed.get_object();
+  const json::object& chunk = *parsed.object();  // scratch: nothing may keep a reference into it
   if (core::StreamError error; error_of(chunk, error)) {
     fail(std::move(error.type), std::move(error.message), out);
   } else {
     start_message(out);
+    // A copy: assignment keeps usage_'s (default) storage.
     if (const auto* usage = object_at(chunk, "usage")) usage_ = *usage;
     if (const auto* choices = chunk.if_contains("choices"); choices && choices->is_array()) {
       for (const auto& c : choices->get_array()) {

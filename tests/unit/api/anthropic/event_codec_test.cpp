@@ -295,6 +295,192 @@ TEST(DecodeEventErrors, KnownDeltaWhoseTextIsNotAStringIsAnUpstreamError) {
       R"({"type":"content_block_delta","index":0,"delta":{"type":"signature_delta"}})");
 }
 
+// --- Cheap decoding: the compact delta path, the scratch tree -------------------------------
+//
+// decode_event reads a delta in the exact compact shape the API sends without building a JSON
+// tree, and parses everything else into a per-call scratch tree. Neither may show: the result
+// is what the same JSON in any other spelling gives, errors are json::parse's, and what an
+// event keeps is its own.
+
+// `delta` (a JSON object) as content_block_delta data, compact or spaced out and reordered.
+std::string delta_event(std::string_view index, std::string_view delta, bool compact) {
+  if (compact) {
+    return R"({"type":"content_block_delta","index":)" + std::string(index) + R"(,"delta":)" +
+           std::string(delta) + "}";
+  }
+  return R"({ "delta" : )" + std::string(delta) + R"(, "index": )" + std::string(index) +
+         R"(, "type": "content_block_delta" })";
+}
+
+TEST(DecodeEventCompact, CompactDeltaDecodesLikeAnyOtherSpelling) {
+  for (std::string_view index : {"0", "7", "-0", "123456789012345678", "1234567890123456789"}) {
+    for (std::string_view delta : {
+             R"({"type":"text_delta","text":"Hello"})",
+             R"({"type":"text_delta","text":""})",
+             R"({"type":"text_delta","text":"q\"uo\\te\/s \b\f\n\r\t end"})",
+             R"({"type":"text_delta","text":"caf\u00e9 \ud83c\udf30"})",
+             "{\"type\":\"text_delta\",\"text\":\"caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\x8C\xB0 "
+             "\x7F\"}",
+             R"({"type":"input_json_delta","partial_json":"{\"location\": \"San Fra"})",
+             R"({"type":"thinking_delta","thinking":"Let me think\n"})",
+             R"({"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxB"})",
+             R"({"type":"citations_delta","citation":{"type":"char_location"}})",
+         }) {
+      SCOPED_TRACE(std::string(index) + " " + std::string(delta));
+      const auto compact = decode_ok("content_block_delta", delta_event(index, delta, true));
+      const auto spaced = decode_ok("content_block_delta", delta_event(index, delta, false));
+      const auto* a = compact.as<core::BlockDelta>();
+      const auto* b = spaced.as<core::BlockDelta>();
+      ASSERT_NE(a, nullptr);
+      ASSERT_NE(b, nullptr);
+      EXPECT_EQ(a->index, b->index);
+      EXPECT_EQ(a->kind, b->kind);
+      EXPECT_EQ(a->text, b->text);
+      EXPECT_EQ(a->other, b->other);
+      EXPECT_EQ(compact.raw, wire("content_block_delta", delta_event(index, delta, true)));
+    }
+  }
+}
+
+TEST(DecodeEventCompact, CompactDeltaThatIsNotJsonIsStillAnError) {
+  const std::string head =
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":")";
+  for (std::string_view text : {
+           "a\x01",             // a control character
+           "a\\xb",             // not an escape
+           "a\\",               // an escape cut short
+           "\xC3",              // a UTF-8 sequence cut short
+           "\xC0\xAF",          // overlong
+           "\xED\xA0\x80",      // a surrogate
+           "\xF4\x90\x80\x80",  // past U+10FFFF
+           "\xFF",
+       }) {
+    expect_upstream_error("content_block_delta", head + std::string(text) + "\"}}");
+  }
+  expect_upstream_error("content_block_delta", head + "x\"}}x");
+  expect_upstream_error("content_block_delta", head + "x\"}");
+  expect_upstream_error("content_block_delta", head + "}}");
+  expect_upstream_error(
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":01,"delta":{"type":"text_delta","text":"x"}})");
+  expect_upstream_error("content_block_delta",
+                        R"({"type":"content_block_delta","index":9223372036854775808,)"
+                        R"("delta":{"type":"text_delta","text":"x"}})");
+}
+
+TEST(DecodeEventCompact, ErrorsAreTheOnesJsonParseReports) {
+  // The nesting limit, duplicate keys, numbers: decode_event accepts exactly what json::parse
+  // does, and a later key wins.
+  for (int depth : {30, 31, 32, 33, 40}) {
+    SCOPED_TRACE(depth);
+    std::string block = R"({"type":"text","x":)";
+    for (int i = 0; i < depth; ++i) block += "[";
+    for (int i = 0; i < depth; ++i) block += "]";
+    block += "}";
+    const std::string data =
+        R"({"type":"content_block_start","index":0,"content_block":)" + block + "}";
+    boost::system::error_code ec;
+    json::parse(data, ec);
+    EXPECT_EQ(decode_event("content_block_start", data, "").has_value(), !ec);
+  }
+  const auto event =
+      decode_ok("content_block_delta", R"({"type":"content_block_delta","index":0,"index":2,)"
+                                       R"("delta":{"type":"text_delta","text":"a","text":"b"}})");
+  ASSERT_TRUE(event.is<core::BlockDelta>());
+  EXPECT_EQ(event.as<core::BlockDelta>()->index, 2);
+  EXPECT_EQ(event.as<core::BlockDelta>()->text, "b");
+}
+
+// `v` and all in it are on the default storage, as an event that outlives the call needs.
+bool on_default_storage(const json::value& v) {
+  if (v.storage().get() != json::storage_ptr().get()) return false;
+  if (v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      if (!on_default_storage(kv.value())) return false;
+    }
+  }
+  if (v.is_array()) {
+    for (const auto& x : v.get_array()) {
+      if (!on_default_storage(x)) return false;
+    }
+  }
+  return true;
+}
+bool on_default_storage(const json::object& o) {
+  if (o.storage().get() != json::storage_ptr().get()) return false;
+  for (const auto& kv : o) {
+    if (!on_default_storage(kv.value())) return false;
+  }
+  return true;
+}
+
+TEST(DecodeEventCompact, KeptJsonIsTheEventsOwnAndOutlivesLaterDecodes) {
+  constexpr std::string_view kBlock =
+      R"({"type":"tool_use","id":"toolu_01","name":"get_weather","input":{"a":[1,2,{"b":null}]}})";
+  constexpr std::string_view kCitation =
+      R"({"type":"citations_delta","citation":{"type":"char_location","cited_text":"the sky"}})";
+  constexpr std::string_view kDelta =
+      R"({"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},)"
+      R"("usage":{"output_tokens":89}})";
+  std::vector<StreamEvent> kept;
+  // message_start and message_delta under their own names and under another one.
+  for (std::string_view name : {"message_start", "message"}) {
+    kept.push_back(decode_ok(name, kMessageStart));
+    kept.push_back(decode_ok(name, kDelta));
+  }
+  kept.push_back(decode_ok(
+      "content_block_start",
+      R"({"type":"content_block_start","index":1,"content_block":)" + std::string(kBlock) + "}"));
+  kept.push_back(decode_ok("content_block_delta", delta_event("3", kCitation, true)));
+  // Later decodes on this thread, of every size and some failing, reuse the scratch space.
+  for (int i = 0; i < 50; ++i) {
+    const std::string text(static_cast<std::size_t>(i) * 300, 'x');
+    decode_ok("content_block_start",
+              R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":")" +
+                  text + "\"}}");
+    EXPECT_FALSE(decode_event("content_block_delta", delta_event("0", "{", true), "").has_value());
+  }
+  for (const auto& event : kept) {
+    if (const auto* e = event.as<core::MessageStart>()) {
+      EXPECT_EQ(json::value(e->message), json::parse(kMessageStart).at("message"));
+      EXPECT_TRUE(on_default_storage(e->message));
+    } else if (const auto* e = event.as<core::MessageDelta>()) {
+      EXPECT_EQ(json::value(e->data), json::parse(kDelta));
+      EXPECT_TRUE(on_default_storage(e->data));
+    } else if (const auto* e = event.as<core::BlockStart>()) {
+      EXPECT_EQ(json::value(e->block), json::parse(kBlock));
+      EXPECT_TRUE(on_default_storage(e->block));
+    } else if (const auto* e = event.as<core::BlockDelta>()) {
+      EXPECT_EQ(json::value(e->other), json::parse(kCitation));
+      EXPECT_TRUE(on_default_storage(e->other));
+    } else {
+      ADD_FAILURE() << "unexpected event " << core::event_name(event);
+    }
+  }
+}
+
+TEST(DecodeEventCompact, EventsLargerThanTheScratchSpaceDecode) {
+  for (std::size_t size : {5000u, 70000u, 300000u}) {
+    SCOPED_TRACE(size);
+    const std::string text(size, 'y');
+    const std::string delta = R"({"type":"text_delta","text":")" + text + "\"}";
+    for (bool compact : {true, false}) {
+      const auto event = decode_ok("content_block_delta", delta_event("0", delta, compact));
+      ASSERT_TRUE(event.is<core::BlockDelta>());
+      EXPECT_EQ(event.as<core::BlockDelta>()->text, text);
+    }
+    std::string message(kMessageStart);
+    message.insert(message.find(R"("content":[])") + 11,
+                   R"({"type":"text","text":")" + text + "\"}");
+    const auto start = decode_ok("message_start", message);
+    ASSERT_TRUE(start.is<core::MessageStart>());
+    EXPECT_EQ(start.as<core::MessageStart>()->message.at("content").at(0).at("text").as_string(),
+              text);
+    EXPECT_FALSE(
+        decode_event("message_start", message.substr(0, message.size() - 1), "").has_value());
+  }
+}
+
 // --- Round trip -----------------------------------------------------------------------------
 //
 // Decision: for an event in the canonical wire form — `event: X\ndata: <compact JSON>\n\n`,

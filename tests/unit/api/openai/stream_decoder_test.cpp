@@ -611,5 +611,71 @@ TEST(StreamDecoderEdge, UsageOnAnyChunkCountsLastOneWins) {
   EXPECT_EQ(describe(events[events.size() - 2]), message_delta("end_turn", 20, 10, 4));
 }
 
+// --- Cheap decoding: each chunk is parsed into scratch space -------------------------------
+//
+// feed parses a chunk into a scratch tree that dies with the call; nothing decoded may depend
+// on it afterwards, and what it accepts and rejects is what json::parse does.
+
+TEST(StreamDecoderScratch, UsageOutlivesTheChunkItCameIn) {
+  StreamDecoder decoder("claude-client-model");
+  std::vector<StreamEvent> out;
+  ASSERT_TRUE(decoder.feed(R"({"choices":[],"usage":{"prompt_tokens":30,"completion_tokens":4,)"
+                           R"("prompt_tokens_details":{"cached_tokens":10}}})",
+                           "", out));
+  // Later chunks of every size, and a failing one on another decoder of this thread, reuse the
+  // scratch space.
+  for (int i = 0; i < 40; ++i) {
+    const std::string text(static_cast<std::size_t>(i) * 2000 + 1, 'x');
+    ASSERT_TRUE(decoder.feed(delta_chunk(R"({"content":")" + text + "\"}"), "", out));
+    StreamDecoder other("m");
+    std::vector<StreamEvent> ignored;
+    EXPECT_FALSE(other.feed(R"({"choices":[{"index":0,"delta":{"content":"x"}})", "", ignored));
+  }
+  ASSERT_TRUE(decoder.feed(finish_chunk("stop"), "", out));
+  ASSERT_TRUE(decoder.feed("[DONE]", "", out));
+  ASSERT_GE(out.size(), 2u);
+  EXPECT_EQ(describe(out[out.size() - 2]), message_delta("end_turn", 20, 10, 4));
+  EXPECT_EQ(out[2].as<core::BlockDelta>()->text, "x");
+  EXPECT_EQ(out[out.size() - 4].as<core::BlockDelta>()->text, std::string(39 * 2000 + 1, 'x'));
+}
+
+TEST(StreamDecoderScratch, ChunksLargerThanTheScratchSpaceDecode) {
+  for (std::size_t size : {5000u, 70000u, 300000u}) {
+    SCOPED_TRACE(size);
+    const std::string text(size, 'y');
+    const auto events = decode_data(
+        {delta_chunk(R"({"content":")" + text + "\"}"),
+         tool_chunk(R"({"index":0,"id":"call_1","type":"function","function":{"name":"f",)"
+                    R"("arguments":{"q":")" +
+                    text + "\"}}}"),
+         finish_chunk("tool_calls"), "[DONE]"});
+    ASSERT_GE(events.size(), 7u);
+    EXPECT_EQ(describe(events[2]), "text 0 " + text);
+    EXPECT_EQ(describe(events[5]), R"(json 1 {"q":")" + text + "\"}");
+  }
+}
+
+TEST(StreamDecoderScratch, AcceptsWhatJsonParseAccepts) {
+  for (int depth : {30, 31, 32, 33, 40}) {
+    SCOPED_TRACE(depth);
+    std::string nested;
+    for (int i = 0; i < depth; ++i) nested += "[";
+    for (int i = 0; i < depth; ++i) nested += "]";
+    const std::string data = R"({"choices":[],"x":)" + nested + "}";
+    boost::system::error_code ec;
+    json::parse(data, ec);
+    StreamDecoder decoder("m");
+    std::vector<StreamEvent> out;
+    EXPECT_EQ(decoder.feed(data, "", out).has_value(), !ec);
+  }
+  // A later key wins.
+  const auto events = decode_data(
+      {R"({"choices":[{"index":0,"delta":{"content":"a","content":"b"}}],"choices":null})",
+       R"({"choices":[{"index":0,"delta":{"content":"c","content":"d"}}]})", finish_chunk("stop"),
+       "[DONE]"});
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(describe(events[2]), "text 0 d");
+}
+
 }  // namespace
 }  // namespace warden::api::openai
