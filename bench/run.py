@@ -107,6 +107,12 @@ class Target:
         self.recorder_tid = None  # Warden's recording thread, watched on its own
 
 
+def cpu_ticks(path):
+    with open(path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
 def thread_id(pid, name):
     for tid in os.listdir(f"/proc/{pid}/task"):
         with open(f"/proc/{pid}/task/{tid}/comm") as f:
@@ -199,8 +205,13 @@ providers:
         argv = [os.path.join(self.tools, "bench_load"), "--url", f"http://127.0.0.1:{target.port}",
                 "--shape", shape, "--connections", str(connections), "--pace-ms", str(pace_ms),
                 "--duration", str(duration), "--warmup", str(warmup), "--ramp", str(ramp)]
-        for pid in target.pids + ([target.recorder_tid] if target.recorder_tid else []):
+        for pid in target.pids:
             argv += ["--watch-pid", str(pid)]
+        # /proc/TID/stat counts the whole process: the recorder's own share
+        # comes from /proc/PID/task/TID/stat, over the whole run.
+        rec_path = (f"/proc/{target.pids[0]}/task/{target.recorder_tid}/stat"
+                    if target.recorder_tid else None)
+        before = (cpu_ticks(rec_path), cpu_ticks(f"/proc/{target.pids[0]}/stat")) if rec_path else None
         done = subprocess.run(argv, capture_output=True, text=True,
                               timeout=duration + warmup + 120)
         if done.returncode != 0 or not done.stdout.strip():
@@ -208,8 +219,11 @@ providers:
         run = json.loads(done.stdout.strip().splitlines()[-1])
         # The process totals, and apart from them the recorder thread's share.
         run["cpu_us"] = sum(run["watch"][str(p)]["cpu_us"] for p in target.pids)
-        run["recorder_cpu_us"] = (run["watch"][str(target.recorder_tid)]["cpu_us"]
-                                  if target.recorder_tid else 0)
+        run["recorder_cpu_us"] = 0
+        if before:
+            rec = cpu_ticks(rec_path) - before[0]
+            whole = cpu_ticks(f"/proc/{target.pids[0]}/stat") - before[1]
+            run["recorder_cpu_us"] = run["cpu_us"] * rec / whole if whole else 0
         run["rss_start_kb"] = sum(run["watch"][str(p)]["rss_start_kb"] for p in target.pids)
         run["rss_peak_kb"] = sum(run["watch"][str(p)]["rss_peak_kb"] for p in target.pids)
         return run
@@ -358,10 +372,12 @@ def report(meta, med, holds, idle, targets, args):
         per_k = ((h["rss_peak_kb"] - h["rss_start_kb"]) / max(h["peak_streams"], 1)
                  if t != "direct" else None)
         rows.append([t, f"{level:,}", f"{h['pace_ms']} ms", f"{h['peak_streams']:,}", h["errors"],
+                     fmt(h["cpu_us_per_req"] / 50, " µs"),
                      fmt(h["total_p99"] / 1000, " ms"),
                      "–" if added is None else fmt(added / 1000, " ms"),
                      "–" if per_k is None else fmt(per_k, " KiB"), h.get("note", "")])
-    out += [table(["target", "streams asked", "pace", "held at peak", "errors", "stream time p99",
+    out += [table(["target", "streams asked", "pace", "held at peak", "errors", "CPU per delta",
+                   "stream time p99",
                    "added p99", "RSS per open stream", "note"], rows), ""]
 
     out += ["## Memory", "", table(["target", "RSS idle (fresh process)"],

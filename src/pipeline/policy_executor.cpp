@@ -145,36 +145,55 @@ std::uint64_t PolicyExecutor::progress() const {
   return sum;
 }
 
-asio::awaitable<void> PolicyExecutor::call_hooks(Stage& stage, core::StreamEvent& event) {
-  policy::Policy& p = *stage.policy;
-  policy::StreamContext& ctx = stage.ctx;
-  const Hook hook = hook_for(event, stage.assembly);
-  busy_ = &p;
-  co_await p.on_chunk_received(ctx);
+// The hook's bit for `hook` (0 for none); a completed block's depends on its type.
+unsigned hook_bit(Hook hook, const policy::StreamContext& ctx) {
   switch (hook) {
     case Hook::kNone:
-      break;
+      return 0;
     case Hook::kContentDelta:
+      return policy::kOnContentDelta;
+    case Hook::kToolCallDelta:
+      return policy::kOnToolCallDelta;
+    case Hook::kBlockComplete: {
+      const core::Block* block = ctx.completed_block();
+      if (block == nullptr) return 0;
+      return block->type == core::BlockType::kToolUse ? policy::kOnToolCallComplete
+                                                      : policy::kOnContentComplete;
+    }
+    case Hook::kFinishReason:
+      return policy::kOnFinishReason;
+    case Hook::kStreamComplete:
+      return policy::kOnStreamComplete;
+  }
+  return 0;
+}
+
+// Calls the hooks `bits` names: on_chunk_received, then the event's own.
+asio::awaitable<void> PolicyExecutor::call_hooks(Stage& stage, unsigned bits) {
+  policy::Policy& p = *stage.policy;
+  policy::StreamContext& ctx = stage.ctx;
+  busy_ = &p;
+  if (bits & policy::kOnChunkReceived) co_await p.on_chunk_received(ctx);
+  switch (bits & ~unsigned{policy::kOnChunkReceived}) {
+    case policy::kOnContentDelta:
       co_await p.on_content_delta(ctx);
       break;
-    case Hook::kToolCallDelta:
+    case policy::kOnToolCallDelta:
       co_await p.on_tool_call_delta(ctx);
       break;
-    case Hook::kBlockComplete:
-      if (const core::Block* block = ctx.completed_block()) {
-        if (block->type == core::BlockType::kToolUse) {
-          co_await p.on_tool_call_complete(ctx);
-        } else {
-          co_await p.on_content_complete(ctx);
-        }
-      }
+    case policy::kOnToolCallComplete:
+      co_await p.on_tool_call_complete(ctx);
       break;
-    case Hook::kFinishReason:
+    case policy::kOnContentComplete:
+      co_await p.on_content_complete(ctx);
+      break;
+    case policy::kOnFinishReason:
       co_await p.on_finish_reason(ctx);
       break;
-    case Hook::kStreamComplete:
-      stage.completed = true;
+    case policy::kOnStreamComplete:
       co_await p.on_stream_complete(ctx);
+      break;
+    default:
       break;
   }
   busy_ = nullptr;
@@ -205,12 +224,19 @@ void forward_outcome(StreamBuilder& builder, policy::StreamContext& ctx, core::S
   }
 }
 
-asio::awaitable<void> PolicyExecutor::run_stage(Stage& stage, core::StreamEvent& event) {
+// What a stage does with an event before its hooks, and which hooks (bits)
+// it then calls: 0 when the policy overrides none of them, and the event
+// costs no coroutine (for all_caps, only text deltas call a hook).
+unsigned PolicyExecutor::begin_event(Stage& stage, core::StreamEvent& event) {
   stage.assembly.apply(event);
   stage.ctx.begin_event(event);
-  const HookTimer timer(stage, context_.tracing);
-  co_await call_hooks(stage, event);
-  forward_outcome(stage.builder, stage.ctx, &event, stage.out, stage.intervened);
+  const Hook hook = hook_for(event, stage.assembly);
+  if (hook == Hook::kStreamComplete) stage.completed = true;
+  const policy::Policy& p = *stage.policy;
+  unsigned bits = p.overrides(policy::kOnChunkReceived) ? unsigned{policy::kOnChunkReceived} : 0u;
+  const unsigned bit = hook_bit(hook, stage.ctx);
+  if (bit != 0 && p.overrides(static_cast<policy::StreamHook>(bit))) bits |= bit;
+  return bits;
 }
 
 asio::awaitable<void> PolicyExecutor::end_stage(Stage& stage) {
@@ -234,7 +260,13 @@ asio::awaitable<void> PolicyExecutor::process(core::StreamEvent* event,
   std::vector<core::StreamEvent>* in = &input_;
   for (auto& stage : stages_) {
     stage->out.clear();
-    for (auto& e : *in) co_await run_stage(*stage, e);
+    for (auto& e : *in) {
+      if (const unsigned bits = begin_event(*stage, e); bits != 0) {
+        const HookTimer timer(*stage, context_.tracing);
+        co_await call_hooks(*stage, bits);
+      }
+      forward_outcome(stage->builder, stage->ctx, &e, stage->out, stage->intervened);
+    }
     if (event == nullptr) co_await end_stage(*stage);
     in = &stage->out;
   }
@@ -301,6 +333,9 @@ asio::awaitable<void> PolicyExecutor::pump(EventChannel& in, EventChannel& out,
         if (end) co_await process(nullptr, result);
       } catch (const std::exception& e) {
         failure = failure_message(busy_, std::string("failed: ") + e.what());
+      }
+      if (failure) {  // what the policies passed before the failure still goes out
+        if (!result.empty()) co_await send(out, result);
         co_return;
       }
     }

@@ -62,9 +62,9 @@ class PolicyExecutor final {
 
   // One event (end = the input ended) through every stage; results appended to `out`.
   boost::asio::awaitable<void> process(core::StreamEvent* event, std::vector<core::StreamEvent>& out);
-  boost::asio::awaitable<void> run_stage(Stage& stage, core::StreamEvent& event);
+  unsigned begin_event(Stage& stage, core::StreamEvent& event);
   boost::asio::awaitable<void> end_stage(Stage& stage);
-  boost::asio::awaitable<void> call_hooks(Stage& stage, core::StreamEvent& event);
+  boost::asio::awaitable<void> call_hooks(Stage& stage, unsigned bits);
   boost::asio::awaitable<void> pump(EventChannel& in, EventChannel& out,
                                     std::optional<std::string>& failure, bool& aborted);
   boost::asio::awaitable<void> replay(const boost::json::object& message,

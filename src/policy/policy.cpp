@@ -99,13 +99,34 @@ core::StreamEvent text_delta_event(std::int64_t index, std::string text) {
 
 awaitable<void> Policy::on_request(core::Request&, PolicyContext&) { co_return; }
 awaitable<void> Policy::on_response(boost::json::object&, bool&, PolicyContext&) { co_return; }
-awaitable<void> Policy::on_chunk_received(StreamContext&) { co_return; }
-awaitable<void> Policy::on_content_delta(StreamContext&) { co_return; }
-awaitable<void> Policy::on_content_complete(StreamContext&) { co_return; }
-awaitable<void> Policy::on_tool_call_delta(StreamContext&) { co_return; }
-awaitable<void> Policy::on_tool_call_complete(StreamContext&) { co_return; }
-awaitable<void> Policy::on_finish_reason(StreamContext&) { co_return; }
-awaitable<void> Policy::on_stream_complete(StreamContext&) { co_return; }
+awaitable<void> Policy::on_chunk_received(StreamContext&) {
+  note_default(kOnChunkReceived);
+  co_return;
+}
+awaitable<void> Policy::on_content_delta(StreamContext&) {
+  note_default(kOnContentDelta);
+  co_return;
+}
+awaitable<void> Policy::on_content_complete(StreamContext&) {
+  note_default(kOnContentComplete);
+  co_return;
+}
+awaitable<void> Policy::on_tool_call_delta(StreamContext&) {
+  note_default(kOnToolCallDelta);
+  co_return;
+}
+awaitable<void> Policy::on_tool_call_complete(StreamContext&) {
+  note_default(kOnToolCallComplete);
+  co_return;
+}
+awaitable<void> Policy::on_finish_reason(StreamContext&) {
+  note_default(kOnFinishReason);
+  co_return;
+}
+awaitable<void> Policy::on_stream_complete(StreamContext&) {
+  note_default(kOnStreamComplete);
+  co_return;
+}
 
 awaitable<void> ChainPolicy::on_request(core::Request& request, PolicyContext& ctx) {
   for (const auto& member : members_) co_await member->on_request(request, ctx);

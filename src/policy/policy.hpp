@@ -27,6 +27,7 @@
 // whole message as the client will get it, for policies that need all of it.
 
 #include <any>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -171,6 +172,17 @@ class StreamContext {
   std::map<std::type_index, std::any> state_;
 };
 
+// The streaming hooks as bits, for Policy::overrides().
+enum StreamHook : unsigned {
+  kOnChunkReceived = 1u << 0,
+  kOnContentDelta = 1u << 1,
+  kOnContentComplete = 1u << 2,
+  kOnToolCallDelta = 1u << 3,
+  kOnToolCallComplete = 1u << 4,
+  kOnFinishReason = 1u << 5,
+  kOnStreamComplete = 1u << 6,
+};
+
 class Policy {
  public:
   virtual ~Policy() = default;
@@ -194,6 +206,21 @@ class Policy {
   // The policies a stream runs through, in order: itself, or a chain's members
   // (flattened), without no-ops.
   virtual void stages(std::vector<Policy*>& out) { out.push_back(this); }
+
+  // False once this policy's `hook` turned out to be the default (empty)
+  // one: the executor then stops calling it, sparing a coroutine per event
+  // (the base hooks record it when they run; nothing else calls them).
+  bool overrides(StreamHook hook) const {
+    return (defaults_.load(std::memory_order_relaxed) & hook) == 0;
+  }
+
+ protected:
+  void note_default(StreamHook hook) const {
+    defaults_.fetch_or(hook, std::memory_order_relaxed);
+  }
+
+ private:
+  mutable std::atomic<unsigned> defaults_{0};
 };
 
 // Forwards everything unchanged.
