@@ -9,7 +9,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -57,11 +56,7 @@ asio::awaitable<bool> ClientWriter::write(std::string_view bytes, bool last) {
   co_return !ec;
 }
 
-asio::awaitable<bool> ClientWriter::finish_stream() {
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), kNoThrow);
-  co_return !ec;
-}
+asio::awaitable<bool> ClientWriter::finish_stream() { return write({}, true); }
 
 asio::awaitable<bool> ClientWriter::wait_disconnect() {
   auto& socket = stream_.socket();

@@ -2,7 +2,6 @@
 // One HTTP exchange with a provider over a pooled connection: send the request,
 // read the response head, then the body piece by piece (as it streams) or whole.
 
-#include <array>
 #include <memory>
 #include <optional>
 #include <span>
